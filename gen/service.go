@@ -1,0 +1,79 @@
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/compiler/protogen"
+)
+
+// service is what one generated file is made from: the file's only service and its methods.
+type service struct {
+	Source  string // path of the .proto file, for the header
+	Package protogen.GoPackageName
+	GoName  string
+	Methods []*method
+}
+
+// newService checks f and builds its model. It returns every problem found, each prefixed
+// with the file (and the method, where there is one), so one run of protoc reports them all.
+func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
+	path := f.Desc.Path()
+	if len(f.Services) != 1 {
+		var names []string
+		for _, s := range f.Services {
+			names = append(names, s.GoName)
+		}
+		return nil, fmt.Errorf("%s: %d services (%s): Gorums generates one Manager, Configuration and QuorumSpec per file, so a file may declare only one service",
+			path, len(f.Services), strings.Join(names, ", "))
+	}
+	svc := f.Services[0]
+	pkg := packageOf(plugin, f)
+	s := &service{Source: path, Package: f.GoPackageName, GoName: svc.GoName}
+	var errs []error
+	for _, m := range svc.Methods {
+		gm, err := newMethod(pkg, m)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s.%s: %w", path, svc.GoName, m.GoName, err))
+			continue
+		}
+		s.Methods = append(s.Methods, gm)
+	}
+	errs = append(errs, s.checkMethodNames()...)
+	errs = append(errs, s.checkAliases()...)
+	errs = append(errs, s.checkDeclaredNames(pkg)...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+// HasQuorumSpec reports whether QuorumSpec has any function, i.e. whether configurations
+// must be given one.
+func (s *service) HasQuorumSpec() bool { return len(s.QuorumMethods()) > 0 }
+
+// QuorumMethods are the methods with a quorum function, in declaration order.
+func (s *service) QuorumMethods() []*method {
+	var ms []*method
+	for _, m := range s.Methods {
+		if m.CallType.hasQuorumFunction() {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// Aliases returns, for each distinct handle alias, the first method that needs it, in
+// declaration order, so each alias is declared once.
+func (s *service) Aliases() []*method {
+	var ms []*method
+	seen := make(map[string]bool)
+	for _, m := range s.Methods {
+		if a := m.Alias(); a != "" && !seen[a] {
+			seen[a] = true
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}

@@ -1,0 +1,45 @@
+package gen
+
+// configurationTemplate declares Configuration and Node. Their runtime parts are embedded;
+// the methods here only give the set algebra and node lists the generated types.
+const configurationTemplate = `
+{{define "configuration"}}
+// Configuration is an immutable set of {{.GoName}} servers that are called together, made by
+// Manager.NewConfiguration. The embedded gorums.RawConfiguration provides NodeIDs, Size,
+// WithNewNodes and WithoutNodes.
+type Configuration struct {
+	{{gorums "RawConfiguration"}}
+{{- if .HasQuorumSpec}}
+	qspec QuorumSpec
+{{- end}}
+	nodes []*Node
+}
+
+// Nodes returns the configuration's nodes, sorted by ID.
+func (c *Configuration) Nodes() []*Node {
+	return append([]*Node(nil), c.nodes...)
+}
+
+// And returns a node list option of the nodes in c or d, for Manager.NewConfiguration.
+func (c *Configuration) And(d *Configuration) {{gorums "NodeListOption"}} {
+	return c.RawConfiguration.And(d.RawConfiguration)
+}
+
+// Except returns a node list option of the nodes in c but not in rm, for
+// Manager.NewConfiguration.
+func (c *Configuration) Except(rm *Configuration) {{gorums "NodeListOption"}} {
+	return c.RawConfiguration.Except(rm.RawConfiguration)
+}
+
+// Equal reports whether c and d have the same nodes.
+func (c *Configuration) Equal(d *Configuration) bool {
+	return c.RawConfiguration.Equal(d.RawConfiguration)
+}
+
+// Node is one {{.GoName}} server. The embedded gorums.RawNode provides ID, Address, LastErr
+// and Latency.
+type Node struct {
+	*{{gorums "RawNode"}}
+}
+{{end}}
+`
