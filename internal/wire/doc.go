@@ -1,0 +1,20 @@
+// Package wire owns the NodeStream wire format: the envelope every Gorums message travels in,
+// the `gorums` gRPC codec that frames it, and the stream's service description.
+//
+// A gRPC message on the NodeStream is
+//
+//	varint(len(M)) M varint(len(P)) P
+//
+// where P is the protobuf encoding of the application message and M is the protobuf encoding of
+//
+//	message Metadata { uint64 MessageID = 1; string Method = 2; google.rpc.Status Status = 3;
+//	                   repeated MetadataEntry Entry = 4; }
+//	message MetadataEntry { string Key = 1; string Value = 2; }
+//
+// which is what Gorums peers of versions 0.7 to 0.11 speak. The metadata is encoded and decoded
+// by hand with protowire: it is on every message's path, and the hand-written code is both
+// faster and strict about malformed input.
+//
+// Nothing here starts goroutines or holds state; every function is safe for concurrent use.
+// A decoded Message's Payload aliases the buffer it was decoded from.
+package wire

@@ -1,0 +1,246 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+)
+
+// Field numbers of the Metadata and MetadataEntry messages.
+const (
+	fieldMessageID = 1
+	fieldMethod    = 2
+	fieldStatus    = 3
+	fieldEntry     = 4
+	fieldKey       = 1
+	fieldValue     = 2
+)
+
+// Entry is one key/value pair of per-message metadata.
+type Entry struct {
+	Key   string
+	Value string
+}
+
+// Message is one NodeStream message: the envelope's metadata and the application payload,
+// still encoded.
+type Message struct {
+	MessageID uint64
+	Method    string
+	Status    *spb.Status // set on replies to requests that failed
+	Entries   []Entry
+	Payload   []byte
+}
+
+// ErrMalformed is wrapped by every decoding error.
+var ErrMalformed = errors.New("wire: malformed message")
+
+// Encode returns the framed encoding of an envelope around msg, allocating once. A nil msg
+// is an empty payload.
+func Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) ([]byte, error) {
+	var statusBytes []byte
+	if st != nil {
+		var err error
+		if statusBytes, err = proto.Marshal(st); err != nil {
+			return nil, fmt.Errorf("wire: encode status: %w", err)
+		}
+		statusBytes = nonNil(statusBytes)
+	}
+	metaLen := metadataSize(id, method, statusBytes, entries)
+	payloadLen := 0
+	if msg != nil {
+		payloadLen = proto.Size(msg)
+	}
+	size := protowire.SizeVarint(uint64(metaLen)) + metaLen + protowire.SizeVarint(uint64(payloadLen)) + payloadLen
+	buf := make([]byte, 0, size)
+	buf = protowire.AppendVarint(buf, uint64(metaLen))
+	buf = appendMetadata(buf, id, method, statusBytes, entries)
+	buf = protowire.AppendVarint(buf, uint64(payloadLen))
+	if msg != nil {
+		var err error
+		// UseCachedSize: proto.Size above has just computed and cached the sizes.
+		buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, msg)
+		if err != nil {
+			return nil, fmt.Errorf("wire: encode payload: %w", err)
+		}
+	}
+	return buf, nil
+}
+
+// AppendMessage appends the framed encoding of m (whose payload is already encoded).
+func AppendMessage(buf []byte, m *Message) ([]byte, error) {
+	var statusBytes []byte
+	if m.Status != nil {
+		var err error
+		if statusBytes, err = proto.Marshal(m.Status); err != nil {
+			return nil, fmt.Errorf("wire: encode status: %w", err)
+		}
+		statusBytes = nonNil(statusBytes)
+	}
+	metaLen := metadataSize(m.MessageID, m.Method, statusBytes, m.Entries)
+	buf = protowire.AppendVarint(buf, uint64(metaLen))
+	buf = appendMetadata(buf, m.MessageID, m.Method, statusBytes, m.Entries)
+	buf = protowire.AppendVarint(buf, uint64(len(m.Payload)))
+	return append(buf, m.Payload...), nil
+}
+
+// nonNil keeps an empty status distinct from no status: a nil slice means "no Status field".
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func metadataSize(id uint64, method string, statusBytes []byte, entries []Entry) int {
+	n := 0
+	if id != 0 {
+		n += protowire.SizeTag(fieldMessageID) + protowire.SizeVarint(id)
+	}
+	if method != "" {
+		n += protowire.SizeTag(fieldMethod) + protowire.SizeBytes(len(method))
+	}
+	if statusBytes != nil {
+		n += protowire.SizeTag(fieldStatus) + protowire.SizeBytes(len(statusBytes))
+	}
+	for _, e := range entries {
+		n += protowire.SizeTag(fieldEntry) + protowire.SizeBytes(entrySize(e))
+	}
+	return n
+}
+
+func entrySize(e Entry) int {
+	n := 0
+	if e.Key != "" {
+		n += protowire.SizeTag(fieldKey) + protowire.SizeBytes(len(e.Key))
+	}
+	if e.Value != "" {
+		n += protowire.SizeTag(fieldValue) + protowire.SizeBytes(len(e.Value))
+	}
+	return n
+}
+
+func appendMetadata(b []byte, id uint64, method string, statusBytes []byte, entries []Entry) []byte {
+	if id != 0 {
+		b = protowire.AppendTag(b, fieldMessageID, protowire.VarintType)
+		b = protowire.AppendVarint(b, id)
+	}
+	if method != "" {
+		b = protowire.AppendTag(b, fieldMethod, protowire.BytesType)
+		b = protowire.AppendString(b, method)
+	}
+	if statusBytes != nil {
+		b = protowire.AppendTag(b, fieldStatus, protowire.BytesType)
+		b = protowire.AppendBytes(b, statusBytes)
+	}
+	for _, e := range entries {
+		b = protowire.AppendTag(b, fieldEntry, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(entrySize(e)))
+		if e.Key != "" {
+			b = protowire.AppendTag(b, fieldKey, protowire.BytesType)
+			b = protowire.AppendString(b, e.Key)
+		}
+		if e.Value != "" {
+			b = protowire.AppendTag(b, fieldValue, protowire.BytesType)
+			b = protowire.AppendString(b, e.Value)
+		}
+	}
+	return b
+}
+
+// Decode parses a framed message into m, replacing its contents. m.Payload aliases b.
+func (m *Message) Decode(b []byte) error {
+	*m = Message{}
+	meta, n := protowire.ConsumeBytes(b)
+	if n < 0 {
+		return fmt.Errorf("%w: metadata length: %v", ErrMalformed, protowire.ParseError(n))
+	}
+	b = b[n:]
+	payload, n := protowire.ConsumeBytes(b)
+	if n < 0 {
+		return fmt.Errorf("%w: payload length: %v", ErrMalformed, protowire.ParseError(n))
+	}
+	if n != len(b) {
+		return fmt.Errorf("%w: %d trailing bytes after the payload", ErrMalformed, len(b)-n)
+	}
+	m.Payload = payload
+	return m.decodeMetadata(meta)
+}
+
+func (m *Message) decodeMetadata(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return fmt.Errorf("%w: metadata tag: %v", ErrMalformed, protowire.ParseError(n))
+		}
+		b = b[n:]
+		switch {
+		case num == fieldMessageID && typ == protowire.VarintType:
+			m.MessageID, n = protowire.ConsumeVarint(b)
+		case num == fieldMethod && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			m.Method = string(v)
+		case num == fieldStatus && typ == protowire.BytesType:
+			var v []byte
+			if v, n = protowire.ConsumeBytes(b); n >= 0 {
+				st := new(spb.Status)
+				if err := proto.Unmarshal(v, st); err != nil {
+					return fmt.Errorf("%w: status: %v", ErrMalformed, err)
+				}
+				m.Status = st
+			}
+		case num == fieldEntry && typ == protowire.BytesType:
+			var v []byte
+			if v, n = protowire.ConsumeBytes(b); n >= 0 {
+				e, err := decodeEntry(v)
+				if err != nil {
+					return err
+				}
+				m.Entries = append(m.Entries, e)
+			}
+		case num == fieldMessageID || num == fieldMethod || num == fieldStatus || num == fieldEntry:
+			return fmt.Errorf("%w: metadata field %d has wire type %d", ErrMalformed, num, typ)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b) // unknown fields are skipped, as protobuf does
+		}
+		if n < 0 {
+			return fmt.Errorf("%w: metadata field %d: %v", ErrMalformed, num, protowire.ParseError(n))
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func decodeEntry(b []byte) (Entry, error) {
+	var e Entry
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return e, fmt.Errorf("%w: metadata entry tag: %v", ErrMalformed, protowire.ParseError(n))
+		}
+		b = b[n:]
+		switch {
+		case (num == fieldKey || num == fieldValue) && typ == protowire.BytesType:
+			var v []byte
+			v, n = protowire.ConsumeBytes(b)
+			if num == fieldKey {
+				e.Key = string(v)
+			} else {
+				e.Value = string(v)
+			}
+		case num == fieldKey || num == fieldValue:
+			return e, fmt.Errorf("%w: metadata entry field %d has wire type %d", ErrMalformed, num, typ)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return e, fmt.Errorf("%w: metadata entry field %d: %v", ErrMalformed, num, protowire.ParseError(n))
+		}
+		b = b[n:]
+	}
+	return e, nil
+}
