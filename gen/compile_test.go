@@ -1,0 +1,123 @@
+package gen
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/cmd/protoc-gen-go/internal_gengo"
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+// TestGeneratedCodeCompiles builds the generated code of every testdata proto, with
+// protoc-gen-go's output beside it and the user code of testdata/usage, against
+// testdata/runtimestub: a package with exactly the runtime API that generated code may
+// call. It shows the generator keeps to that contract whatever state the runtime is in;
+// TestProtoc builds against the real runtime.
+func TestGeneratedCodeCompiles(t *testing.T) {
+	goTool := lookGo(t)
+	tmp := t.TempDir()
+	stub := filepath.Join(tmp, "stub")
+	check := filepath.Join(tmp, "check")
+	goVersion := moduleGoVersion(t)
+	writeFile(t, filepath.Join(stub, "go.mod"), "module github.com/quorumcall/gorums\n\ngo "+goVersion+
+		"\n\nrequire google.golang.org/protobuf "+protobufVersion(t)+"\n")
+	writeFile(t, filepath.Join(stub, "gorums.go"), readFile(t, filepath.Join("testdata", "runtimestub", "gorums.go")))
+	writeFile(t, filepath.Join(check, "go.mod"), "module example.com\n\ngo "+goVersion+
+		"\n\nrequire (\n\tgithub.com/quorumcall/gorums v0.0.0\n\tgoogle.golang.org/protobuf "+protobufVersion(t)+
+		"\n)\n\nreplace github.com/quorumcall/gorums => "+stub+"\n")
+	writeFile(t, filepath.Join(check, "go.sum"), readFile(t, filepath.Join(moduleRoot, "go.sum")))
+
+	for _, name := range protoFiles(t) {
+		dir := filepath.Join(check, trimProto(name))
+		req := compileRequest(t, nil, "paths=source_relative", name)
+		for _, f := range append(protocGenGo(t, req).File, run(t, req).File...) {
+			writeFile(t, filepath.Join(dir, f.GetName()), f.GetContent())
+		}
+		usage := filepath.Join("testdata", "usage", trimProto(name)+".go")
+		writeFile(t, filepath.Join(dir, "usage.go"), readFile(t, usage))
+	}
+	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
+		cmd := exec.Command(goTool, args...)
+		cmd.Dir = check
+		cmd.Env = offlineGoEnv()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// protocGenGo runs protoc-gen-go's generator in-process on req.
+func protocGenGo(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
+	t.Helper()
+	plugin, err := protogen.Options{}.New(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugin.SupportedFeatures = internal_gengo.SupportedFeatures
+	plugin.SupportedEditionsMinimum = internal_gengo.SupportedEditionsMinimum
+	plugin.SupportedEditionsMaximum = internal_gengo.SupportedEditionsMaximum
+	for _, f := range plugin.Files {
+		if f.Generate {
+			internal_gengo.GenerateFile(plugin, f)
+		}
+	}
+	resp := plugin.Response()
+	if resp.Error != nil {
+		t.Fatalf("protoc-gen-go: %s", resp.GetError())
+	}
+	return resp
+}
+
+// lookGo finds the go command, skipping the test when there is none.
+func lookGo(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH to build generated code with")
+	}
+	return goTool
+}
+
+// offlineGoEnv is the environment for child go commands: module mode, no workspace, and
+// no network, so a test that passes shows the build needs nothing but the module cache.
+func offlineGoEnv() []string {
+	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off")
+}
+
+// moduleGoVersion is the go directive of the module's go.mod.
+func moduleGoVersion(t *testing.T) string {
+	return goModField(t, "go ")
+}
+
+// protobufVersion is the version of google.golang.org/protobuf the module requires.
+func protobufVersion(t *testing.T) string {
+	return goModField(t, "google.golang.org/protobuf ")
+}
+
+// goModField returns the first word after prefix on a line of the module's go.mod.
+func goModField(t *testing.T, prefix string) string {
+	t.Helper()
+	for _, line := range strings.Split(readFile(t, filepath.Join(moduleRoot, "go.mod")), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, prefix) {
+			return strings.Fields(strings.TrimPrefix(line, prefix))[0]
+		}
+	}
+	t.Fatalf("go.mod has no line starting with %q", prefix)
+	return ""
+}
+
+// writeFile writes content to name, creating its directory.
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
