@@ -39,6 +39,14 @@ func (ct callType) String() string {
 	return fmt.Sprintf("callType(%d)", int(ct))
 }
 
+// withArticle is String with "a" or "an" before it, for error messages.
+func (ct callType) withArticle() string {
+	if ct == orderedRPC || ct == asyncQuorumCall {
+		return "an " + ct.String()
+	}
+	return "a " + ct.String()
+}
+
 // onConfiguration reports whether the client method is on Configuration (else on Node).
 func (ct callType) onConfiguration() bool { return ct != orderedRPC && ct != unicast }
 
@@ -105,13 +113,13 @@ func classify(mo methodOptions, clientStreaming, serverStreaming bool) (callType
 		return 0, fmt.Errorf("client-streaming input is not supported by any call type")
 	}
 	if serverStreaming && ct != correctableStream {
-		return 0, fmt.Errorf("a %s cannot have a server-streaming output; only correctable methods may return a stream", ct)
+		return 0, fmt.Errorf("%s cannot have a server-streaming output; only correctable methods may return a stream", ct.withArticle())
 	}
 	if mo.perNodeArg && !ct.takesPerNodeArg() {
-		return 0, fmt.Errorf("option per_node_arg does not apply to a %s (only to multicast, quorumcall and correctable methods)", ct)
+		return 0, fmt.Errorf("option per_node_arg does not apply to %s (only to multicast, quorumcall and correctable methods)", ct.withArticle())
 	}
 	if mo.customReturnType != "" && !ct.takesCustomReturnType() {
-		return 0, fmt.Errorf("option custom_return_type does not apply to a %s (only to quorumcall and correctable methods)", ct)
+		return 0, fmt.Errorf("option custom_return_type does not apply to %s (only to quorumcall and correctable methods)", ct.withArticle())
 	}
 	return ct, nil
 }

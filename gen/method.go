@@ -31,7 +31,7 @@ func newMethod(pkg goPackage, m *protogen.Method) (*method, error) {
 		msg := pkg.findMessage(mo.customReturnType)
 		if msg == nil {
 			return nil, fmt.Errorf("custom_return_type %q names no message of Go package %s (give the Go name of a message in that package)",
-				mo.customReturnType, pkg.importPath)
+				mo.customReturnType, string(pkg.importPath))
 		}
 		out = msg.GoIdent
 	}

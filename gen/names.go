@@ -25,8 +25,8 @@ func (s *service) checkMethodNames() []error {
 		}
 		for _, name := range taken {
 			if m.GoName == name {
-				errs = append(errs, fmt.Errorf("%s: %s.%s: a %s is a method of %s, which already has a %s method; rename the rpc",
-					s.Source, s.GoName, m.GoName, m.CallType, receiver, name))
+				errs = append(errs, fmt.Errorf("%s: %s.%s: %s is a method of %s, which already has a method %s; rename the rpc",
+					s.Source, s.GoName, m.GoName, m.CallType.withArticle(), receiver, name))
 			}
 		}
 	}
@@ -47,7 +47,7 @@ func (s *service) checkAliases() []error {
 			first[a] = m
 		} else if f.Out != m.Out {
 			errs = append(errs, fmt.Errorf("%s: %s.%s: its result %s.%s and the result %s.%s of %s would both need the alias %s; return one of them through a message of another name",
-				s.Source, s.GoName, m.GoName, m.Out.GoImportPath, m.Out.GoName, f.Out.GoImportPath, f.Out.GoName, f.GoName, a))
+				s.Source, s.GoName, m.GoName, string(m.Out.GoImportPath), m.Out.GoName, string(f.Out.GoImportPath), f.Out.GoName, f.GoName, a))
 		}
 	}
 	return errs
