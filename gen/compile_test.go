@@ -93,9 +93,17 @@ func moduleGoVersion(t *testing.T) string {
 	return goModField(t, "go ")
 }
 
-// protobufVersion is the version of google.golang.org/protobuf the module requires.
+// protobufVersion is the version of google.golang.org/protobuf the module builds with.
 func protobufVersion(t *testing.T) string {
-	return goModField(t, "google.golang.org/protobuf ")
+	t.Helper()
+	cmd := exec.Command(lookGo(t), "list", "-m", "-f", "{{.Version}}", "google.golang.org/protobuf")
+	cmd.Dir = moduleRoot
+	cmd.Env = offlineGoEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -m google.golang.org/protobuf: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // goModField returns the first word after prefix on a line of the module's go.mod.
