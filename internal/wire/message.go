@@ -33,6 +33,9 @@ type Message struct {
 	Status    *spb.Status // set on replies to requests that failed
 	Entries   []Entry
 	Payload   []byte
+	// DecodeErr is the error of the Decode that filled this message, kept so that a receive
+	// loop can tell a malformed message from a broken stream after gRPC has wrapped the error.
+	DecodeErr error
 }
 
 // ErrMalformed is wrapped by every decoding error.
@@ -154,6 +157,12 @@ func appendMetadata(b []byte, id uint64, method string, statusBytes []byte, entr
 // Decode parses a framed message into m, replacing its contents. m.Payload aliases b.
 func (m *Message) Decode(b []byte) error {
 	*m = Message{}
+	err := m.decode(b)
+	m.DecodeErr = err
+	return err
+}
+
+func (m *Message) decode(b []byte) error {
 	meta, n := protowire.ConsumeBytes(b)
 	if n < 0 {
 		return fmt.Errorf("%w: metadata length: %v", ErrMalformed, protowire.ParseError(n))

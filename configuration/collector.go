@@ -1,0 +1,118 @@
+package configuration
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
+	"github.com/quorumcall/gorums/manager"
+)
+
+// call is one call in flight: the request as sent, the nodes it went to, and the collector's
+// mailbox, in which node actors deliver the responses. The collector is whichever goroutine
+// drains that mailbox: the caller's for a synchronous call, a goroutine of its own for async
+// and correctable calls. Only that goroutine touches the call after send returns.
+type call struct {
+	ctx      context.Context
+	cfg      Configuration
+	method   string
+	msgID    uint64
+	start    time.Time
+	log      *zap.Logger
+	replies  chan manager.Response // room for one response per node (more for streams)
+	sentTo   []*manager.Node
+	answered map[uint32]bool // nodes whose response arrived; the others are forgotten at the end
+}
+
+func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize int) *call {
+	return &call{
+		ctx:      ctx,
+		cfg:      cfg,
+		method:   method,
+		msgID:    cfg.mgr.NextMsgID(),
+		start:    time.Now(),
+		log:      cfg.mgr.Logger(),
+		replies:  make(chan manager.Response, mailboxSize),
+		answered: make(map[uint32]bool, len(cfg.nodes)),
+	}
+}
+
+// send gives each node its frame. frameFor returns nil, nil to skip a node; an error from it,
+// or from the node's mailbox, is that node's failure, reported to fail.
+func (c *call) send(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, fail func(id uint32, err error)) {
+	for _, n := range c.cfg.nodes {
+		f, err := frameFor(n)
+		if err == nil && f == nil {
+			continue
+		}
+		if err == nil {
+			err = manager.Enqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream})
+		}
+		if err != nil {
+			c.answered[n.ID()] = true
+			fail(n.ID(), err)
+			continue
+		}
+		c.sentTo = append(c.sentTo, n)
+	}
+	if ce := c.log.Check(zap.DebugLevel, "call sent"); ce != nil {
+		ids := make([]uint32, len(c.sentTo))
+		for i, n := range c.sentTo {
+			ids[i] = n.ID()
+		}
+		ce.Write(logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.Nodes(ids))
+	}
+}
+
+// receive records r's node as answered and decodes r into the node's reply or its error.
+func receive[Resp proto.Message](c *call, r manager.Response) (Resp, error) {
+	c.answered[r.NodeID] = true
+	resp, err := decodeResponse[Resp](r)
+	if ce := c.log.Check(zap.DebugLevel, "response"); ce != nil {
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(r.NodeID), logfield.Latency(time.Since(c.start))}
+		if err != nil {
+			fields = append(fields, logfield.Error(err))
+		}
+		ce.Write(fields...)
+	}
+	return resp, err
+}
+
+// decodeResponse turns a node's response into its reply or its error.
+func decodeResponse[Resp proto.Message](r manager.Response) (Resp, error) {
+	var zero Resp
+	if r.Err != nil {
+		return zero, r.Err
+	}
+	if r.Status != nil {
+		return zero, status.ErrorProto(r.Status)
+	}
+	resp := newMessage[Resp]()
+	if err := proto.Unmarshal(r.Payload, resp); err != nil {
+		return zero, status.Errorf(codes.Internal, "node %d: reply does not parse as %T: %v", r.NodeID, resp, err)
+	}
+	return resp, nil
+}
+
+// finish forgets the requests of nodes that did not answer and logs the outcome.
+func (c *call) finish(replies, errs int, err error) {
+	for _, n := range c.sentTo {
+		if !c.answered[n.ID()] {
+			manager.Forget(n, c.msgID)
+		}
+	}
+	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.Quorum(err == nil),
+			logfield.Replies(replies), logfield.Errors(errs), logfield.Latency(time.Since(c.start))}
+		if err != nil {
+			fields = append(fields, logfield.Error(err))
+		}
+		ce.Write(fields...)
+	}
+}

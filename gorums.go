@@ -1,0 +1,155 @@
+package gorums
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumcall/gorums/configuration"
+	"github.com/quorumcall/gorums/manager"
+	"github.com/quorumcall/gorums/server"
+)
+
+// Types of the client side. Generated Manager, Configuration and Node types embed these.
+type (
+	// RawManager is a pool of nodes; see manager.Manager.
+	RawManager = manager.Manager
+	// RawNode is one node of a manager; see manager.Node.
+	RawNode = manager.Node
+	// RawConfiguration is an immutable set of nodes; see configuration.Configuration.
+	RawConfiguration = configuration.Configuration
+	// ManagerOption configures a manager.
+	ManagerOption = manager.Option
+	// NodeListOption says which nodes a configuration has.
+	NodeListOption = configuration.NodeListOption
+	// QuorumCallError is the error of a quorum call without a quorum.
+	QuorumCallError = configuration.QuorumCallError
+	// NodeError is one node's error in a QuorumCallError.
+	NodeError = configuration.NodeError
+)
+
+// ConfigOption is anything a generated NewConfiguration accepts: a NodeListOption or the
+// service's QuorumSpec.
+type ConfigOption any
+
+// ErrIncomplete matches, with errors.Is, the error of a quorum call in which every node
+// answered or failed without a quorum.
+var ErrIncomplete = configuration.ErrIncomplete
+
+// NewRawManager returns a manager; generated code wraps it in NewManager.
+func NewRawManager(opts ...ManagerOption) *RawManager { return manager.New(opts...) }
+
+// NewRawConfiguration returns the configuration opt describes on mgr.
+func NewRawConfiguration(mgr *RawManager, opt NodeListOption) (RawConfiguration, error) {
+	return configuration.New(mgr, opt)
+}
+
+// Manager options.
+
+// WithGrpcDialOptions adds gRPC dial options for every node's connection.
+func WithGrpcDialOptions(opts ...grpc.DialOption) ManagerOption {
+	return manager.WithGrpcDialOptions(opts...)
+}
+
+// WithDialTimeout makes NewConfiguration wait up to d for its new nodes to connect.
+func WithDialTimeout(d time.Duration) ManagerOption { return manager.WithDialTimeout(d) }
+
+// WithLogger sets the manager's zap logger (default: a no-op logger).
+func WithLogger(l *zap.Logger) ManagerOption { return manager.WithLogger(l) }
+
+// WithBackoff sets the backoff between reconnection attempts.
+func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }
+
+// WithSendBufferSize sets how many messages may wait in each node's mailbox.
+func WithSendBufferSize(size uint) ManagerOption { return manager.WithSendBufferSize(size) }
+
+// WithMetadata sets metadata sent to every node when its stream opens.
+func WithMetadata(md metadata.MD) ManagerOption { return manager.WithMetadata(md) }
+
+// WithPerNodeMetadata sets a function giving extra metadata for each node's stream.
+func WithPerNodeMetadata(f func(nodeID uint32) metadata.MD) ManagerOption {
+	return manager.WithPerNodeMetadata(f)
+}
+
+// Node lists.
+
+// WithNodeList makes a configuration of the nodes at addrs; IDs come from the addresses.
+func WithNodeList(addrs []string) NodeListOption { return configuration.WithNodeList(addrs) }
+
+// WithNodeMap makes a configuration of the nodes at the map's addresses with its IDs.
+func WithNodeMap(idMap map[string]uint32) NodeListOption { return configuration.WithNodeMap(idMap) }
+
+// WithNodeIDs makes a configuration of nodes the manager already has.
+func WithNodeIDs(ids []uint32) NodeListOption { return configuration.WithNodeIDs(ids) }
+
+// Call engines, called by generated code.
+
+// RPCCall is an ordered RPC on one node; see configuration.RPCCall.
+func RPCCall[Req, Resp proto.Message](ctx context.Context, n *RawNode, method string, in Req) (Resp, error) {
+	return configuration.RPCCall[Req, Resp](ctx, n, method, in)
+}
+
+// QuorumCall is a quorum call on a configuration; see configuration.QuorumCall.
+func QuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, qf func(Req, map[uint32]Resp) (Out, bool),
+) (Out, error) {
+	return configuration.QuorumCall(ctx, c, method, in, qf)
+}
+
+// QuorumCallPerNode is a quorum call with a request per node; see configuration.QuorumCallPerNode.
+func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
+) (Out, error) {
+	return configuration.QuorumCallPerNode(ctx, c, method, in, perNode, qf)
+}
+
+// Server side.
+type (
+	// Server serves Gorums methods; see server.Server.
+	Server = server.Server
+	// ServerOption configures a Server.
+	ServerOption = server.Option
+	// ServerCtx is a handler's context, with Release.
+	ServerCtx = server.ServerCtx
+	// Handler serves one method.
+	Handler = server.Handler
+)
+
+// NewServer returns a server.
+func NewServer(opts ...ServerOption) *Server { return server.New(opts...) }
+
+// WithReceiveBufferSize sets the size of each client stream's reply queue.
+func WithReceiveBufferSize(size uint) ServerOption { return server.WithReceiveBufferSize(size) }
+
+// WithGRPCServerOptions adds options for the underlying gRPC server.
+func WithGRPCServerOptions(opts ...grpc.ServerOption) ServerOption {
+	return server.WithGRPCServerOptions(opts...)
+}
+
+// WithConnectCallback sets a function called with each new client stream's context.
+func WithConnectCallback(f func(context.Context)) ServerOption {
+	return server.WithConnectCallback(f)
+}
+
+// WithServerLogger sets the server's zap logger (default: a no-op logger).
+func WithServerLogger(l *zap.Logger) ServerOption { return server.WithLogger(l) }
+
+// UnaryHandler serves a method with one reply per request.
+func UnaryHandler[Req, Resp proto.Message](f func(ServerCtx, Req) (Resp, error)) Handler {
+	return server.UnaryHandler(f)
+}
+
+// OneWayHandler serves a unicast or multicast method.
+func OneWayHandler[Req proto.Message](f func(ServerCtx, Req)) Handler {
+	return server.OneWayHandler(f)
+}
+
+// StreamHandler serves a correctable stream method.
+func StreamHandler[Req, Resp proto.Message](f func(ServerCtx, Req, func(Resp) error) error) Handler {
+	return server.StreamHandler(f)
+}

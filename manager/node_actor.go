@@ -1,0 +1,236 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+type msgKind uint8
+
+const (
+	msgRequest msgKind = iota // put req on the stream
+	msgConnect                // try to open the stream now (first attempt, or a retry)
+	msgBroken                 // the receiver of stream gen saw err
+)
+
+// nodeMsg is what a node's mailbox carries: requests from callers and events from the node's
+// own stream receiver and retry timer, all handled in one order by one goroutine.
+type nodeMsg struct {
+	kind msgKind
+	req  Request
+	gen  uint64
+	err  error
+}
+
+// nodeActor is the state the node's actor goroutine owns: the connection, the current stream
+// and the reconnect schedule. Only handle, reject and stop touch it, all on that goroutine.
+type nodeActor struct {
+	node *Node
+	conn *grpc.ClientConn
+	opts *options
+
+	stream       grpc.ClientStream // nil while there is none
+	cancelStream context.CancelFunc
+	gen          uint64 // generation of the current (or last) stream
+	receivers    sync.WaitGroup
+
+	attempts    int // failed attempts since the last success
+	nextAttempt time.Time
+	retry       *time.Timer
+}
+
+func (a *nodeActor) handle(ctx context.Context, m nodeMsg) {
+	switch m.kind {
+	case msgRequest:
+		a.send(ctx, m.req)
+	case msgConnect:
+		if a.stream == nil {
+			a.connect(ctx)
+		}
+	case msgBroken:
+		if m.gen == a.gen && a.stream != nil {
+			a.dropStream(m.err)
+		}
+		// Entries sent on that stream may have been added after its receiver gave up.
+		a.failPending(m.gen, false, a.node.unavailable(m.err))
+	}
+}
+
+func (a *nodeActor) send(ctx context.Context, r Request) {
+	if r.Ctx.Err() != nil {
+		// The call has ended; nobody waits for this message any more.
+		tellSent(r, r.Ctx.Err())
+		return
+	}
+	if a.stream == nil && !time.Now().Before(a.nextAttempt) {
+		a.connect(ctx)
+	}
+	if a.stream == nil {
+		err := a.node.unavailable(a.lastErrOr(errors.New("not connected")))
+		tellSent(r, err)
+		if r.Reply != nil {
+			deliver(r.Ctx, r.Reply, Response{NodeID: a.node.id, Err: err})
+		}
+		return
+	}
+	if r.Reply != nil {
+		a.node.pending.add(r.MsgID, pendingEntry{ctx: r.Ctx, reply: r.Reply, stream: r.Stream, gen: a.gen, sentAt: time.Now()})
+	}
+	err := a.stream.SendMsg(r.Frame)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errors.New("stream closed by the server")
+		}
+		err = a.node.unavailable(err)
+		tellSent(r, err)
+		a.dropStream(err)
+		a.failPending(a.gen, false, err)
+		return
+	}
+	tellSent(r, nil)
+}
+
+func tellSent(r Request, err error) {
+	if r.Sent != nil {
+		r.Sent <- err
+	}
+}
+
+func (a *nodeActor) lastErrOr(err error) error {
+	if e := a.node.LastErr(); e != nil {
+		return e
+	}
+	return err
+}
+
+// connect opens the node's stream, waiting for the connection if it is still being made.
+func (a *nodeActor) connect(ctx context.Context) {
+	if a.retry != nil {
+		a.retry.Stop()
+		a.retry = nil
+	}
+	md := a.opts.metadata.Copy()
+	if a.opts.perNodeMD != nil {
+		md = metadata.Join(md, a.opts.perNodeMD(a.node.id))
+	}
+	streamCtx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, md))
+	a.conn.Connect()
+	stream, err := a.conn.NewStream(streamCtx, &wire.StreamDesc, wire.FullMethod, grpc.CallContentSubtype(wire.CodecName))
+	if err != nil {
+		cancel()
+		a.node.setLastErr(err)
+		a.scheduleRetry()
+		a.node.log.Warn("connection attempt failed", logfield.Error(err), zap.Int("attempt", a.attempts))
+		return
+	}
+	a.gen++
+	a.stream, a.cancelStream = stream, cancel
+	a.node.gotReply.Store(false)
+	a.receivers.Add(1)
+	go a.receive(ctx, a.gen, stream)
+	a.node.setReady(true)
+	a.node.log.Info("node connected")
+}
+
+// dropStream forgets the current stream after it failed and schedules a new one.
+func (a *nodeActor) dropStream(err error) {
+	a.cancelStream()
+	a.stream, a.cancelStream = nil, nil
+	a.node.setLastErr(err)
+	a.node.setReady(false)
+	a.node.log.Warn("stream broken", logfield.Error(err))
+	if a.node.gotReply.Swap(false) {
+		// The stream worked for a while: the connection may well be fine, so try again at
+		// once. A stream that never carried a reply backs off instead, so that a server
+		// which refuses streams is not hammered.
+		a.attempts = 0
+		a.nextAttempt = time.Time{}
+		a.retry = time.AfterFunc(0, a.postConnect)
+		return
+	}
+	a.scheduleRetry()
+}
+
+func (a *nodeActor) scheduleRetry() {
+	a.attempts++
+	d := backoffDelay(a.opts.backoff, a.attempts)
+	a.nextAttempt = time.Now().Add(d)
+	a.retry = time.AfterFunc(d, a.postConnect)
+	a.node.log.Info("reconnecting", logfield.Latency(d))
+}
+
+// postConnect runs on a timer's goroutine: it only asks the actor to try again. A full mailbox
+// drops the ask, which is harmless: the queued requests will try on their own.
+func (a *nodeActor) postConnect() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgConnect}) }
+
+// receive reads the replies of one stream and routes each to the call waiting for it.
+func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
+	defer a.receivers.Done()
+	n := a.node
+	var m wire.Message
+	for {
+		if err := stream.RecvMsg(&m); err != nil {
+			a.failPending(gen, false, n.unavailable(err))
+			// Tell the actor; if it has stopped, its stop already failed what was pending.
+			_ = n.mailbox.Send(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
+			return
+		}
+		e, ok := n.pending.take(m.MessageID)
+		if !ok {
+			n.log.Debug("late reply dropped", logfield.MsgID(m.MessageID), logfield.Method(m.Method))
+			continue
+		}
+		n.recordLatency(time.Since(e.sentAt))
+		n.gotReply.Store(true)
+		deliver(e.ctx, e.reply, Response{NodeID: n.id, Payload: m.Payload, Status: m.Status})
+	}
+}
+
+func (a *nodeActor) failPending(gen uint64, all bool, err error) {
+	for _, e := range a.node.pending.removeGen(gen, all) {
+		deliver(e.ctx, e.reply, Response{NodeID: a.node.id, Err: err})
+	}
+}
+
+// reject gives a request still queued when the node stops the error its caller should see.
+func (a *nodeActor) reject(m nodeMsg, _ error) {
+	if m.kind != msgRequest {
+		return
+	}
+	err := a.node.closedError()
+	tellSent(m.req, err)
+	if m.req.Reply != nil {
+		deliver(m.req.Ctx, m.req.Reply, Response{NodeID: a.node.id, Err: err})
+	}
+}
+
+func (a *nodeActor) onPanic(m nodeMsg, err error) {
+	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
+	a.reject(m, err)
+}
+
+// stop releases everything the actor owns; it runs on the actor's goroutine as it ends.
+func (a *nodeActor) stop() {
+	if a.retry != nil {
+		a.retry.Stop()
+	}
+	if a.cancelStream != nil {
+		a.cancelStream()
+	}
+	a.stream = nil
+	_ = a.conn.Close()
+	a.receivers.Wait()
+	a.failPending(0, true, a.node.closedError())
+	a.node.setReady(false)
+	a.node.log.Info("node closed")
+}

@@ -1,0 +1,101 @@
+package manager
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/metadata"
+)
+
+// Defaults of the manager's options, all in one place.
+const (
+	// DefaultSendBufferSize is how many messages may wait in a node's mailbox before senders
+	// wait for room.
+	DefaultSendBufferSize = 1024
+)
+
+// DefaultBackoff is the reconnect backoff used unless WithBackoff says otherwise: quick first
+// retries, so a restarted server is found again within a fraction of a second, capped so a
+// node that stays down costs little.
+var DefaultBackoff = backoff.Config{
+	BaseDelay:  100 * time.Millisecond,
+	Multiplier: 1.6,
+	Jitter:     0.2,
+	MaxDelay:   5 * time.Second,
+}
+
+// options is the manager's configuration; every field has its default set by defaultOptions.
+type options struct {
+	dialOpts    []grpc.DialOption
+	dialTimeout time.Duration // 0: NewConfiguration does not wait for connections
+	logger      *zap.Logger
+	backoff     backoff.Config
+	sendBuffer  int
+	metadata    metadata.MD
+	perNodeMD   func(nodeID uint32) metadata.MD
+}
+
+func defaultOptions() options {
+	return options{
+		logger:     zap.NewNop(),
+		backoff:    DefaultBackoff,
+		sendBuffer: DefaultSendBufferSize,
+	}
+}
+
+// Option configures a Manager. Options are made by the With functions of this package.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// WithGrpcDialOptions adds gRPC dial options used for every node's connection, for example
+// grpc.WithTransportCredentials. They are applied after Gorums' own, so they win.
+func WithGrpcDialOptions(opts ...grpc.DialOption) Option {
+	return optionFunc(func(o *options) { o.dialOpts = append(o.dialOpts, opts...) })
+}
+
+// WithDialTimeout makes NewConfiguration wait up to d for its new nodes to connect, and fail,
+// naming them, if some did not. Without it nodes connect in the background.
+func WithDialTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.dialTimeout = d })
+}
+
+// WithLogger sets the logger for node lifecycle events (Info/Warn) and call traces (Debug).
+// The default logs nothing. A nil logger is taken as the default.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(o *options) {
+		if l == nil {
+			l = zap.NewNop()
+		}
+		o.logger = l
+	})
+}
+
+// WithBackoff sets the backoff between reconnection attempts to a node, both for the gRPC
+// connection and for re-opening the node's stream.
+func WithBackoff(cfg backoff.Config) Option {
+	return optionFunc(func(o *options) { o.backoff = cfg })
+}
+
+// WithSendBufferSize sets how many messages may wait in each node's mailbox (default
+// DefaultSendBufferSize). A size of 0 is taken as 1.
+func WithSendBufferSize(size uint) Option {
+	return optionFunc(func(o *options) { o.sendBuffer = int(size) })
+}
+
+// WithMetadata sets gRPC metadata sent to every node when its stream opens; handlers see it
+// through metadata.FromIncomingContext.
+func WithMetadata(md metadata.MD) Option {
+	return optionFunc(func(o *options) { o.metadata = md.Copy() })
+}
+
+// WithPerNodeMetadata sets a function giving extra metadata for each node's stream, by node ID.
+func WithPerNodeMetadata(f func(nodeID uint32) metadata.MD) Option {
+	return optionFunc(func(o *options) { o.perNodeMD = f })
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"google.golang.org/grpc"
+
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+// Server serves Gorums methods on the NodeStream. Register handlers (usually with the
+// generated Register<Service>Server) before Serve.
+type Server struct {
+	opts options
+	grpc *grpc.Server
+
+	regMu    sync.Mutex
+	handlers atomic.Pointer[map[string]Handler] // copied on write; read on every request
+
+	drainOnce sync.Once
+	drain     chan struct{} // closed by GracefulStop
+	wg        sync.WaitGroup
+}
+
+// New returns a server with the given options.
+func New(opts ...Option) *Server {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	s := &Server{opts: o, grpc: grpc.NewServer(o.grpcOpts...), drain: make(chan struct{})}
+	empty := map[string]Handler{}
+	s.handlers.Store(&empty)
+	s.grpc.RegisterService(wire.ServiceDesc(s.handleStream), s)
+	return s
+}
+
+// RegisterHandler serves method (the protobuf full name, package.Service.Method) with h,
+// replacing any handler it had.
+func (s *Server) RegisterHandler(method string, h Handler) {
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	old := *s.handlers.Load()
+	next := make(map[string]Handler, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[method] = h
+	s.handlers.Store(&next)
+}
+
+func (s *Server) handler(method string) (Handler, bool) {
+	h, ok := (*s.handlers.Load())[method]
+	return h, ok
+}
+
+// GRPCServer returns the underlying gRPC server, for registering other gRPC services on it.
+func (s *Server) GRPCServer() *grpc.Server { return s.grpc }
+
+// Serve accepts connections on lis until Stop or GracefulStop. It returns nil after a stop.
+func (s *Server) Serve(lis net.Listener) error {
+	err := s.grpc.Serve(lis)
+	if err == grpc.ErrServerStopped {
+		return nil
+	}
+	return err
+}
+
+// Stop closes every connection and listener at once and waits until the server's goroutines,
+// including handlers still running, have returned. Handlers see their context end.
+func (s *Server) Stop() {
+	s.grpc.Stop()
+	s.wg.Wait()
+}
+
+// GracefulStop stops accepting connections, lets each stream's running handlers finish and
+// their replies go out, then closes the streams and waits as Stop does.
+func (s *Server) GracefulStop() {
+	s.drainOnce.Do(func() { close(s.drain) })
+	s.grpc.GracefulStop()
+	s.wg.Wait()
+}
+
+func (s *Server) handleStream(_ any, ss grpc.ServerStream) error {
+	if s.opts.onConnect != nil {
+		s.opts.onConnect(ss.Context())
+	}
+	return newStream(s, ss).serve(s.drain)
+}

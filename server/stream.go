@@ -1,0 +1,239 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumcall/gorums/actor"
+	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+// stream serves one client's NodeStream. Its receive loop (one goroutine at a time: the
+// holder of the handler lock) reads requests and runs their handlers; its sender actor is the
+// only goroutine that writes to the stream. The gRPC handler goroutine only waits for the end.
+type stream struct {
+	srv *Server
+	ss  grpc.ServerStream
+	ctx context.Context
+	log *zap.Logger
+
+	outbox *actor.Mailbox[outMsg]
+	sender *actor.Actor[outMsg]
+
+	endOnce sync.Once
+	ended   chan struct{}
+	endErr  error // set once, before ended is closed
+
+	running sync.WaitGroup // handlers started and not yet returned; waited for on drain
+	drainMu sync.Mutex     // serialises running.Add with the drain's Wait
+	drained bool           // guarded by drainMu: no new handler starts once set
+}
+
+// outMsg is a reply for the sender, or (flushed != nil) a marker it acknowledges once every
+// reply queued before it is on the stream.
+type outMsg struct {
+	frame   *wire.Frame
+	flushed chan struct{}
+}
+
+func newStream(srv *Server, ss grpc.ServerStream) *stream {
+	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
+	addr := "unknown"
+	if p, ok := peer.FromContext(s.ctx); ok && p.Addr != nil {
+		addr = p.Addr.String()
+	}
+	s.log = srv.opts.logger.With(logfield.Addr(addr))
+	s.outbox = actor.NewMailbox[outMsg](srv.opts.buffer)
+	s.sender = actor.Start(s.ctx, s.outbox, s.write, actor.Config[outMsg]{
+		Reject: func(m outMsg, _ error) {
+			if m.flushed != nil {
+				close(m.flushed)
+			}
+		},
+	})
+	return s
+}
+
+// write is the sender actor's handler.
+func (s *stream) write(_ context.Context, m outMsg) {
+	if m.flushed != nil {
+		close(m.flushed)
+		return
+	}
+	if err := s.ss.SendMsg(m.frame); err != nil {
+		s.end(err)
+	}
+}
+
+// serve runs the stream until the client goes away, the stream fails or the server drains it.
+func (s *stream) serve(drain <-chan struct{}) error {
+	s.log.Info("stream opened")
+	s.srv.wg.Add(1)
+	go s.receive()
+	select {
+	case <-s.ended:
+	case <-drain:
+		s.drainMu.Lock()
+		s.drained = true
+		s.drainMu.Unlock()
+		s.running.Wait()
+		flushed := make(chan struct{})
+		if s.outbox.Send(s.ctx, outMsg{flushed: flushed}) == nil {
+			<-flushed
+		}
+	}
+	s.sender.StopAndWait()
+	err := s.endError()
+	s.log.Info("stream closed", logfield.Error(err))
+	return err
+}
+
+// end records why the stream ended; the first reason wins.
+func (s *stream) end(err error) {
+	s.endOnce.Do(func() {
+		s.endErr = err
+		close(s.ended)
+	})
+}
+
+// endError is the status the gRPC handler returns: nil when the client went away or the
+// server drained the stream, a clear status when the stream broke.
+func (s *stream) endError() error {
+	select {
+	case <-s.ended:
+	default:
+		return nil
+	}
+	err := s.endErr
+	if err == nil || errors.Is(err, io.EOF) || s.ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// receive is the receive loop; it runs while it holds the stream's handler lock.
+func (s *stream) receive() {
+	defer s.srv.wg.Done()
+	var m wire.Message
+	for {
+		if err := s.ss.RecvMsg(&m); err != nil {
+			if m.DecodeErr != nil {
+				err = status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr)
+				s.log.Warn("malformed message", logfield.Error(m.DecodeErr))
+			}
+			s.end(err)
+			return
+		}
+		if !s.dispatch(&m) {
+			return // the handler released the lock: another goroutine receives now
+		}
+	}
+}
+
+// dispatch runs the handler of m on this goroutine and reports whether this goroutine still
+// holds the handler lock afterwards.
+func (s *stream) dispatch(m *wire.Message) bool {
+	out := replier{s: s, id: m.MessageID, method: m.Method}
+	h, ok := s.srv.handler(m.Method)
+	if !ok {
+		out.send(nil, status.Errorf(codes.Unimplemented, "gorums: method %q is not served here", m.Method))
+		return true
+	}
+	req := h.requestType.New().Interface()
+	if err := proto.Unmarshal(m.Payload, req); err != nil {
+		out.send(nil, status.Errorf(codes.InvalidArgument, "gorums: request for %s does not parse as %s: %v", m.Method, h.requestType.Descriptor().FullName(), err))
+		return true
+	}
+	if !s.startHandler() {
+		return true // draining: the request is dropped, as after the stream's end
+	}
+	ctx := s.ctx
+	if len(m.Entries) > 0 {
+		ctx = withEntries(ctx, m.Entries)
+	}
+	if ce := s.log.Check(zap.DebugLevel, "request"); ce != nil {
+		ce.Write(logfield.Method(m.Method), logfield.MsgID(m.MessageID))
+	}
+	lock := &handlerLock{takeOver: s.takeOver}
+	defer s.running.Done()
+	s.run(h, ServerCtx{Context: ctx, lock: lock}, req, out)
+	return lock.returned()
+}
+
+func (s *stream) startHandler() bool {
+	s.drainMu.Lock()
+	defer s.drainMu.Unlock()
+	if s.drained {
+		return false
+	}
+	s.running.Add(1)
+	return true
+}
+
+// takeOver starts a new receive loop for a handler that released the lock.
+func (s *stream) takeOver() {
+	s.srv.wg.Add(1)
+	go s.receive()
+}
+
+// run calls the handler, turning a panic into an Internal error reply so that the stream and
+// the server live on.
+func (s *stream) run(h Handler, ctx ServerCtx, req proto.Message, out replier) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("handler panicked", logfield.Method(out.method), zap.Any("panic", r))
+			out.send(nil, status.Errorf(codes.Internal, "gorums: handler for %s panicked: %v", out.method, r))
+		}
+	}()
+	h.serve(ctx, req, out)
+}
+
+// withEntries adds a request's per-message metadata to the stream's incoming metadata.
+func withEntries(ctx context.Context, entries []wire.Entry) context.Context {
+	md, _ := metadata.FromIncomingContext(ctx)
+	md = md.Copy()
+	for _, e := range entries {
+		md.Append(e.Key, e.Value)
+	}
+	return metadata.NewIncomingContext(ctx, md)
+}
+
+// replier sends the replies of one request.
+type replier struct {
+	s      *stream
+	id     uint64
+	method string
+}
+
+// send encodes a reply (or err as its status) and queues it for the sender. It fails only when
+// the stream has ended.
+func (r replier) send(resp proto.Message, err error) error {
+	var b []byte
+	if err != nil {
+		b, err = wire.Encode(r.id, r.method, status.Convert(err).Proto(), nil, nil)
+	} else {
+		b, err = wire.Encode(r.id, r.method, nil, nil, resp)
+	}
+	if err != nil {
+		b, err = wire.Encode(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil)
+		if err != nil {
+			return err
+		}
+	}
+	if err := r.s.outbox.Send(r.s.ctx, outMsg{frame: &wire.Frame{Bytes: b}}); err != nil {
+		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
+	}
+	return nil
+}
