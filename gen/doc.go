@@ -8,7 +8,8 @@
 //   - reading the method options of gorums.proto from the options' wire form (options.go),
 //     so the plugin links neither the runtime nor gRPC;
 //   - deciding each method's call type and refusing option combinations, names and
-//     streaming that make no sense (calltype.go, method.go, service.go, names.go);
+//     streaming that make no sense (calltype.go, method.go, service.go, names.go,
+//     gopackage.go);
 //   - the templates of the generated file (tmpl_*.go) and writing it (write.go).
 //
 // Generation is a pure function of the request: it starts no goroutines, keeps no state

@@ -13,8 +13,7 @@ type {{.GoName}} interface {
 	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; the client expects no reply.
 	{{.GoName}}(ctx {{gorums "ServerCtx"}}, request *{{type .Input.GoIdent}})
 {{- else if eq .Kind "correctablestream"}}
-	// {{.GoName}} handles the {{.GoName}} {{.CallType}}: each call of send sends the client one
-	// reply.
+	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; each call of send sends one reply.
 	{{.GoName}}(ctx {{gorums "ServerCtx"}}, request *{{type .Input.GoIdent}}, send func(response *{{type .Output.GoIdent}}) error) error
 {{- else}}
 	// {{.GoName}} handles the {{.GoName}} {{.CallType}}.
