@@ -50,15 +50,13 @@ func (a *Actor[T]) run(ctx context.Context, handle Handler[T], cfg Config[T]) {
 	for {
 		select {
 		case <-ctx.Done():
-			a.finish(cfg)
+			a.finish(cfg, nil)
 			return
 		case msg := <-a.mailbox.Receive():
 			if ctx.Err() != nil {
-				// Stop raced with this message: it gets the same fate as the rest of the queue.
-				if cfg.Reject != nil {
-					cfg.Reject(msg, ErrStopped)
-				}
-				a.finish(cfg)
+				// Stop raced with this message: it gets the same fate as the rest of the queue,
+				// and is rejected first, after OnStop like the others.
+				a.finish(cfg, &msg)
 				return
 			}
 			safeHandle(ctx, handle, msg, cfg.OnPanic)
@@ -66,9 +64,14 @@ func (a *Actor[T]) run(ctx context.Context, handle Handler[T], cfg Config[T]) {
 	}
 }
 
-func (a *Actor[T]) finish(cfg Config[T]) {
+// finish runs OnStop, then rejects first (a message taken from the mailbox after the stop, if
+// any) and every message still queued, in that order.
+func (a *Actor[T]) finish(cfg Config[T], first *T) {
 	if cfg.OnStop != nil {
 		cfg.OnStop()
+	}
+	if first != nil && cfg.Reject != nil {
+		cfg.Reject(*first, ErrStopped)
 	}
 	a.mailbox.Stop(cfg.Reject)
 }
