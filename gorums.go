@@ -31,7 +31,19 @@ type (
 	QuorumCallError = configuration.QuorumCallError
 	// NodeError is one node's error in a QuorumCallError.
 	NodeError = configuration.NodeError
+	// CallOption configures a one-way call.
+	CallOption = configuration.CallOption
 )
+
+// Async is the future of an asynchronous quorum call; generated AsyncX types alias it.
+type Async[Out any] = configuration.Async[Out]
+
+// Correctable is the handle of a correctable call; generated CorrectableX and
+// CorrectableStreamX types alias it.
+type Correctable[Out any] = configuration.Correctable[Out]
+
+// WithNoSendWaiting makes a one-way call return once its message is queued for each node.
+func WithNoSendWaiting() CallOption { return configuration.WithNoSendWaiting() }
 
 // ConfigOption is anything a generated NewConfiguration accepts: a NodeListOption or the
 // service's QuorumSpec.
@@ -106,6 +118,65 @@ func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c 
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
 	return configuration.QuorumCallPerNode(ctx, c, method, in, perNode, qf)
+}
+
+// Unicast sends a one-way message to one node; see configuration.Unicast.
+func Unicast[Req proto.Message](ctx context.Context, n *RawNode, method string, in Req, opts ...CallOption) {
+	configuration.Unicast(ctx, n, method, in, opts...)
+}
+
+// Multicast sends a one-way message to every node; see configuration.Multicast.
+func Multicast[Req proto.Message](ctx context.Context, c RawConfiguration, method string, in Req, opts ...CallOption) {
+	configuration.Multicast(ctx, c, method, in, opts...)
+}
+
+// MulticastPerNode sends a one-way message per node; see configuration.MulticastPerNode.
+func MulticastPerNode[Req proto.Message](ctx context.Context, c RawConfiguration, method string, in Req,
+	perNode func(Req, uint32) Req, opts ...CallOption,
+) {
+	configuration.MulticastPerNode(ctx, c, method, in, perNode, opts...)
+}
+
+// AsyncCall starts a quorum call and returns its future; see configuration.AsyncCall.
+func AsyncCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, qf func(Req, map[uint32]Resp) (Out, bool),
+) *Async[Out] {
+	return configuration.AsyncCall(ctx, c, method, in, qf)
+}
+
+// AsyncCallPerNode is AsyncCall with a request per node.
+func AsyncCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
+) *Async[Out] {
+	return configuration.AsyncCallPerNode(ctx, c, method, in, perNode, qf)
+}
+
+// CorrectableCall starts a correctable call; see configuration.CorrectableCall.
+func CorrectableCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
+) *Correctable[Out] {
+	return configuration.CorrectableCall(ctx, c, method, in, qf)
+}
+
+// CorrectableCallPerNode is CorrectableCall with a request per node.
+func CorrectableCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
+) *Correctable[Out] {
+	return configuration.CorrectableCallPerNode(ctx, c, method, in, perNode, qf)
+}
+
+// CorrectableStreamCall starts a correctable stream call; see configuration.CorrectableStreamCall.
+func CorrectableStreamCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
+) *Correctable[Out] {
+	return configuration.CorrectableStreamCall(ctx, c, method, in, qf)
+}
+
+// CorrectableStreamCallPerNode is CorrectableStreamCall with a request per node.
+func CorrectableStreamCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string,
+	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
+) *Correctable[Out] {
+	return configuration.CorrectableStreamCallPerNode(ctx, c, method, in, perNode, qf)
 }
 
 // Server side.

@@ -45,14 +45,20 @@ func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize 
 
 // send gives each node its frame. frameFor returns nil, nil to skip a node; an error from it,
 // or from the node's mailbox, is that node's failure, reported to fail.
-func (c *call) send(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, fail func(id uint32, err error)) {
+func (c *call) send(frameFor func(n *manager.Node) (*wire.Frame, error), fail func(id uint32, err error)) {
+	c.sendWith(frameFor, false, nil, fail)
+}
+
+// sendWith is send for calls that may get many replies per node (stream) and close done when
+// they stop listening.
+func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, done <-chan struct{}, fail func(id uint32, err error)) {
 	for _, n := range c.cfg.nodes {
 		f, err := frameFor(n)
 		if err == nil && f == nil {
 			continue
 		}
 		if err == nil {
-			err = manager.Enqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream})
+			err = manager.Enqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: done})
 		}
 		if err != nil {
 			c.answered[n.ID()] = true

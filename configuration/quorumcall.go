@@ -16,58 +16,76 @@ import (
 func QuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
-	return quorumCall(ctx, c, method, in, nil, qf)
+	return startQuorumCall(ctx, c, method, in, nil, qf).await()
 }
 
 // QuorumCallPerNode is QuorumCall with a request computed per node: perNode(in, nodeID) gives
-// the message for that node, or nil to leave the node out of the call.
+// the message for that node, or nil to leave the node out of the call. The quorum function sees
+// replies from the nodes that were asked; if every node is left out the call fails at once.
 func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
-	return quorumCall(ctx, c, method, in, perNode, qf)
+	return startQuorumCall(ctx, c, method, in, perNode, qf).await()
 }
 
-func quorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
+// quorumCall is a quorum call whose requests are on their way; await runs its collector.
+type quorumCall[Req, Resp proto.Message, Out any] struct {
+	cl   *call
+	t    *tally[Req, Resp, Out]
+	out  Out
+	done bool
+	err  error
+}
+
+// startQuorumCall sends the requests from the caller's goroutine, so that calls issued one
+// after another reach each node in that order whatever goroutine collects their replies.
+func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
-) (Out, error) {
-	var zero Out
+) *quorumCall[Req, Resp, Out] {
+	q := &quorumCall[Req, Resp, Out]{}
 	if len(c.nodes) == 0 {
-		return zero, incompleteError(0, nil)
+		q.done, q.err = true, incompleteError(0, nil)
+		return q
 	}
-	cl := newCall(ctx, c, method, len(c.nodes))
-	t := newTally(in, len(c.nodes), qf)
-	var (
-		out  Out
-		done bool
-		err  error
-	)
-	fail := func(id uint32, cause error) {
-		if !done {
-			out, done, err = t.fail(id, cause)
+	q.cl = newCall(ctx, c, method, len(c.nodes))
+	q.t = newTally(in, len(c.nodes), qf)
+	q.cl.send(framer(ctx, q.cl.msgID, method, in, perNode), func(id uint32, cause error) {
+		if !q.done {
+			q.out, q.done, q.err = q.t.fail(id, cause)
 		}
-	}
-	cl.send(framer(ctx, cl.msgID, method, in, perNode), false, fail)
+	})
 	// Nodes that perNode left out count as neither replies nor failures: the call needs a
 	// quorum of the nodes that were asked.
-	t.expected = len(cl.sentTo) + len(t.errs)
-	if !done && t.expected == len(t.errs) {
-		out, done, err = t.checkComplete()
+	q.t.expected = len(q.cl.sentTo) + len(q.t.errs)
+	if !q.done && q.t.expected == len(q.t.errs) {
+		q.out, q.done, q.err = q.t.checkComplete()
 	}
-	for !done {
+	return q
+}
+
+// await is the collector: it takes responses from the call's mailbox and feeds the tally until
+// the call is decided or its context ends.
+func (q *quorumCall[Req, Resp, Out]) await() (Out, error) {
+	if q.cl == nil {
+		return q.out, q.err
+	}
+	cl, t := q.cl, q.t
+	for !q.done {
 		select {
 		case r := <-cl.replies:
-			resp, rerr := receive[Resp](cl, r)
-			if rerr != nil {
-				out, done, err = t.fail(r.NodeID, rerr)
+			resp, err := receive[Resp](cl, r)
+			if err != nil {
+				q.out, q.done, q.err = t.fail(r.NodeID, err)
 			} else {
-				out, done, err = t.reply(r.NodeID, resp)
+				q.out, q.done, q.err = t.reply(r.NodeID, resp)
 			}
-		case <-ctx.Done():
-			out, done, err = zero, true, t.abort(ctx.Err())
+		case <-cl.ctx.Done():
+			var zero Out
+			q.out, q.done, q.err = zero, true, t.abort(cl.ctx.Err())
 		}
 	}
-	cl.finish(len(t.replies), len(t.errs), err)
-	return out, err
+	cl.finish(len(t.replies), len(t.errs), q.err)
+	return q.out, q.err
 }
 
 // framer returns the function that gives each node its frame: one shared encoding of in, or

@@ -134,6 +134,9 @@ func Enqueue(n *Node, r Request) error {
 // NextMsgID returns a new message ID from the counter of n's manager.
 func NextMsgID(n *Node) uint64 { return n.mgr.NextMsgID() }
 
+// LoggerOf returns n's logger, which carries the node_id and addr fields.
+func LoggerOf(n *Node) *zap.Logger { return n.log }
+
 // Forget drops the pending entry of a request whose call has ended, so a reply that comes
 // later, or never, costs nothing.
 func Forget(n *Node, msgID uint64) { n.pending.remove(msgID) }

@@ -79,12 +79,12 @@ func (a *nodeActor) send(ctx context.Context, r Request) {
 		err := a.node.unavailable(a.lastErrOr(errors.New("not connected")))
 		tellSent(r, err)
 		if r.Reply != nil {
-			deliver(r.Ctx, r.Reply, Response{NodeID: a.node.id, Err: err})
+			deliver(r.Ctx, r.Done, r.Reply, Response{NodeID: a.node.id, Err: err})
 		}
 		return
 	}
 	if r.Reply != nil {
-		a.node.pending.add(r.MsgID, pendingEntry{ctx: r.Ctx, reply: r.Reply, stream: r.Stream, gen: a.gen, sentAt: time.Now()})
+		a.node.pending.add(r.MsgID, pendingEntry{ctx: r.Ctx, reply: r.Reply, done: r.Done, stream: r.Stream, gen: a.gen, sentAt: time.Now()})
 	}
 	err := a.stream.SendMsg(r.Frame)
 	if err != nil {
@@ -192,13 +192,13 @@ func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientS
 		}
 		n.recordLatency(time.Since(e.sentAt))
 		n.gotReply.Store(true)
-		deliver(e.ctx, e.reply, Response{NodeID: n.id, Payload: m.Payload, Status: m.Status})
+		deliver(e.ctx, e.done, e.reply, Response{NodeID: n.id, Payload: m.Payload, Status: m.Status})
 	}
 }
 
 func (a *nodeActor) failPending(gen uint64, all bool, err error) {
 	for _, e := range a.node.pending.removeGen(gen, all) {
-		deliver(e.ctx, e.reply, Response{NodeID: a.node.id, Err: err})
+		deliver(e.ctx, e.done, e.reply, Response{NodeID: a.node.id, Err: err})
 	}
 }
 
@@ -210,7 +210,7 @@ func (a *nodeActor) reject(m nodeMsg, _ error) {
 	err := a.node.closedError()
 	tellSent(m.req, err)
 	if m.req.Reply != nil {
-		deliver(m.req.Ctx, m.req.Reply, Response{NodeID: a.node.id, Err: err})
+		deliver(m.req.Ctx, m.req.Done, m.req.Reply, Response{NodeID: a.node.id, Err: err})
 	}
 }
 

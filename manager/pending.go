@@ -10,6 +10,7 @@ import (
 type pendingEntry struct {
 	ctx    context.Context
 	reply  chan<- Response
+	done   <-chan struct{}
 	stream bool
 	gen    uint64 // the stream it was sent on
 	sentAt time.Time
@@ -71,9 +72,10 @@ func (t *pendingTable) len() int {
 }
 
 // deliver hands r to the entry's caller unless the call has ended.
-func deliver(ctx context.Context, reply chan<- Response, r Response) {
+func deliver(ctx context.Context, done <-chan struct{}, reply chan<- Response, r Response) {
 	select {
 	case reply <- r:
 	case <-ctx.Done():
+	case <-done:
 	}
 }

@@ -22,6 +22,10 @@ type Request struct {
 	Reply chan<- Response
 	// Stream marks a request that may get many replies: its pending entry stays until Forget.
 	Stream bool
+	// Done, if not nil, is closed when the call stops listening; a reply that finds Reply full
+	// is then dropped instead of waiting. Calls that may get more replies than Reply holds
+	// (streams) must set it.
+	Done <-chan struct{}
 	// Sent, if not nil, is given the outcome of handing the message to the stream (nil once
 	// it is on the stream). It must have room for one value.
 	Sent chan<- error
