@@ -58,7 +58,7 @@ func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), str
 			continue
 		}
 		if err == nil {
-			err = manager.Enqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: done})
+			err = manager.TryEnqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: done})
 		}
 		if err != nil {
 			c.answered[n.ID()] = true

@@ -137,6 +137,21 @@ func NextMsgID(n *Node) uint64 { return n.mgr.NextMsgID() }
 // LoggerOf returns n's logger, which carries the node_id and addr fields.
 func LoggerOf(n *Node) *zap.Logger { return n.log }
 
+// TryEnqueue puts r into n's mailbox if it has room. A full mailbox means the node is not
+// keeping up (hung, or far slower than the rest): the request fails at once with
+// ResourceExhausted instead of adding to a backlog, so that a quorum call goes on with the
+// other nodes and memory stays bounded by WithSendBufferSize.
+func TryEnqueue(n *Node, r Request) error {
+	switch err := n.mailbox.TrySend(nodeMsg{kind: msgRequest, req: r}); err {
+	case nil:
+		return nil
+	case actor.ErrStopped:
+		return n.closedError()
+	default:
+		return status.Errorf(codes.ResourceExhausted, "%v: %d messages already queued for the node", n, n.mailbox.Cap())
+	}
+}
+
 // Forget drops the pending entry of a request whose call has ended, so a reply that comes
 // later, or never, costs nothing.
 func Forget(n *Node, msgID uint64) { n.pending.remove(msgID) }

@@ -84,7 +84,10 @@ func WithBackoff(cfg backoff.Config) Option {
 }
 
 // WithSendBufferSize sets how many messages may wait in each node's mailbox (default
-// DefaultSendBufferSize). A size of 0 is taken as 1.
+// DefaultSendBufferSize). It bounds the backlog toward a node that does not keep up: once its
+// mailbox is full, quorum, async and correctable calls fail that node at once with
+// ResourceExhausted and go on with the others, while ordered RPCs and one-way calls wait for
+// room until their context ends. A size of 0 is taken as 1.
 func WithSendBufferSize(size uint) Option {
 	return optionFunc(func(o *options) { o.sendBuffer = int(size) })
 }
