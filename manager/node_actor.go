@@ -180,6 +180,14 @@ func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientS
 	var m wire.Message
 	for {
 		if err := stream.RecvMsg(&m); err != nil {
+			if ctx.Err() != nil {
+				// The node is closing: its stop fails what is pending, with "manager closed"
+				// (Unavailable) rather than the Canceled error of the stream's context.
+				return
+			}
+			// Record the error before failing the calls, so a caller that sees its call fail
+			// also sees LastErr.
+			n.setLastErr(err)
 			a.failPending(gen, false, n.unavailable(err))
 			// Tell the actor; if it has stopped, its stop already failed what was pending.
 			_ = n.mailbox.Send(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
