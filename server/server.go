@@ -30,7 +30,10 @@ func New(opts ...Option) *Server {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	s := &Server{opts: o, grpc: grpc.NewServer(o.grpcOpts...), drain: make(chan struct{})}
+	// WaitForHandlers: Stop returns only once every stream handler has returned, so no
+	// handler can start a goroutine after Stop's own wait has begun.
+	grpcOpts := append([]grpc.ServerOption{grpc.WaitForHandlers(true)}, o.grpcOpts...)
+	s := &Server{opts: o, grpc: grpc.NewServer(grpcOpts...), drain: make(chan struct{})}
 	empty := map[string]Handler{}
 	s.handlers.Store(&empty)
 	s.grpc.RegisterService(wire.ServiceDesc(s.handleStream), s)
