@@ -16,8 +16,9 @@ import (
 )
 
 const (
-	dialTimeout = 5 * time.Second // NewConfiguration waits this long for every node
-	callTimeout = 5 * time.Second // each call of the session
+	dialTimeout    = 5 * time.Second  // NewConfiguration waits this long for every node
+	sessionTimeout = 30 * time.Second // bounds the whole session's quorum calls
+	readTimeout    = 5 * time.Second  // bounds each ordered RPC Read
 )
 
 // session is the example's client: it narrates its calls on out.
@@ -31,7 +32,13 @@ func (s *session) printf(format string, args ...any) { fmt.Fprintf(s.out, format
 // runSession runs the client session against the storage servers at addrs and narrates it on
 // out: quorum writes and reads, each node's state, and, if stop is not nil, the same after
 // stop has stopped one of the servers. It closes its manager before it returns.
+//
+// The quorum calls share one context for the whole session rather than one each: a quorum
+// call returns once a quorum has replied, and ending its context then would withdraw the
+// request from a node whose actor has not sent it yet, so that node would miss the write.
 func runSession(ctx context.Context, out io.Writer, log *zap.Logger, addrs []string, stop func(addr string) error) error {
+	ctx, cancel := context.WithTimeout(ctx, sessionTimeout)
+	defer cancel()
 	mgr := storage.NewManager(
 		gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
 		gorums.WithDialTimeout(dialTimeout),
@@ -98,8 +105,6 @@ func runSession(ctx context.Context, out io.Writer, log *zap.Logger, addrs []str
 
 // readQC reads the newest state of a quorum and prints it.
 func (s *session) readQC(ctx context.Context) (*storage.State, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	st, err := s.cfg.ReadQC(ctx, &storage.ReadRequest{})
 	if err != nil {
 		return nil, fmt.Errorf("ReadQC: %w", err)
@@ -110,8 +115,6 @@ func (s *session) readQC(ctx context.Context) (*storage.State, error) {
 
 // writeQC writes st to a quorum and prints whether the quorum took it as new.
 func (s *session) writeQC(ctx context.Context, st *storage.State) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	r, err := s.cfg.WriteQC(ctx, st)
 	if err != nil {
 		return fmt.Errorf("WriteQC(%s): %w", fmtState(st), err)
@@ -121,12 +124,12 @@ func (s *session) writeQC(ctx context.Context, st *storage.State) error {
 }
 
 // printNodeStates reads each node's state with the ordered RPC Read. A node's requests are
-// handled in the order they were sent, so each Read sees every write sent to that node
-// before it, even those a quorum call returned without waiting for.
+// sent and handled in the order they were made, so each Read sees every write sent to that
+// node before it, even those a quorum call returned without waiting for.
 func (s *session) printNodeStates(ctx context.Context) {
 	s.printf("Each node's state (ordered RPC Read):\n")
 	for _, n := range s.cfg.Nodes() {
-		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+		callCtx, cancel := context.WithTimeout(ctx, readTimeout)
 		st, err := n.Read(callCtx, &storage.ReadRequest{})
 		cancel()
 		if err != nil {
