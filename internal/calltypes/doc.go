@@ -1,0 +1,20 @@
+// Package calltypes tests the Gorums runtime through generated code for every call type and
+// option: ordered RPC, unicast, multicast, quorum call, async quorum call, correctable and
+// correctable stream, with per_node_arg and custom_return_type where they apply.
+//
+// calltypes.proto is gen/testdata/calltypes.proto with this package's go_package and a few
+// more message fields for the tests (sequence numbers, quorum sizes, stream lengths). The
+// generated files are committed; TestGeneratedCodeIsCurrent checks that they are what our
+// plugin makes of the .proto today. To regenerate, from this directory, with protoc and
+// protoc-gen-go on PATH:
+//
+//	go generate .
+//
+// server.go holds the test server, which records the order in which every request arrives and
+// whose handlers can be told to wait, fail or send several stream replies; qspec.go holds the
+// quorum functions. The tests themselves are in the _test.go files.
+package calltypes
+
+//go:generate go build -o protoc-gen-gorums.tmp ../../gen/protoc-gen-gorums
+//go:generate protoc -I=../..:. --plugin=protoc-gen-gorums=protoc-gen-gorums.tmp --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. calltypes.proto
+//go:generate rm -f protoc-gen-gorums.tmp
