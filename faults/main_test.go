@@ -1,0 +1,16 @@
+package faults
+
+import (
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		// Re-executed inside a network namespace by netns_test.go: serve until killed.
+		os.Exit(runHelperServer())
+	}
+	goleak.VerifyTestMain(m)
+}

@@ -1,0 +1,5 @@
+package faults
+
+const helperEnv = "GORUMS_FAULTS_HELPER_ADDR"
+
+func runHelperServer() int { return 0 }
