@@ -184,3 +184,5 @@ func nodeByAddr(t testing.TB, cfg *ts.Configuration, addr string) *ts.Node {
 	t.Fatalf("no node with address %s", addr)
 	return nil
 }
+
+func asQCErr(err error, e *gorums.QuorumCallError) bool { return errors.As(err, e) }
