@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumcall/gorums"
-	"github.com/quorumcall/gorums/internal/wire"
 	ts "github.com/quorumcall/gorums/internal/testservice"
+	"github.com/quorumcall/gorums/internal/wire"
 )
 
 const (
