@@ -305,3 +305,25 @@ func TestDeadlineOneOfThree(t *testing.T) {
 		t.Errorf("ReplyCount = %d, want 1: %v", e.ReplyCount, err)
 	}
 }
+
+// TestServerStartsLate: a node whose server is not up yet fails fast, and once the server
+// listens the node connects (with backoff) and calls succeed.
+func TestServerStartsLate(t *testing.T) {
+	addr := DeadAddr(t)
+	mgr := NewTestManager(t, FastBackoff())
+	cfg := NewConfig(t, mgr, 1, []string{addr})
+	node := cfg.Nodes()[0]
+	ctx, cancel := callCtx()
+	defer cancel()
+	if _, err := node.Ordered(ctx, &Request{}); status.Code(err) != codes.Unavailable || ctx.Err() != nil {
+		t.Fatalf("Ordered before the server started = %v, want Unavailable at once", err)
+	}
+	StartOn(t, addr, Handlers{})
+	var last error
+	if err := Poll(20*time.Second, func() bool {
+		_, last = cfg.Quorum(ctx, &Request{Seq: 1})
+		return last == nil
+	}); err != nil {
+		t.Fatalf("calls never succeeded after the server started: %v", last)
+	}
+}
