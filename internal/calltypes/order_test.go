@@ -222,4 +222,3 @@ func TestAsyncIssueOrderAndSharedFutures(t *testing.T) {
 		}
 	})
 }
-
