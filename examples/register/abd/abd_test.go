@@ -133,8 +133,8 @@ func TestLinearizableWithMinorityCrashes(t *testing.T) {
 			afterCrash++
 		}
 	}
-	t.Logf("%d operations: %d acknowledged writes, %d failed operations, %d reads (final read %q); %d operations started after the last crash",
-		len(ops), len(acked), failed, reads, finalValue, afterCrash)
+	t.Logf("%d operations in %v: %d acknowledged writes, %d failed operations, %d reads (final read %q); %d operations started after the last crash",
+		len(ops), time.Duration(h.now()).Round(time.Millisecond), len(acked), failed, reads, finalValue, afterCrash)
 	if afterCrash == 0 {
 		t.Errorf("no operation started after the last crash")
 	}

@@ -90,8 +90,12 @@ func (h *history) operations() []porcupine.Operation {
 // -artifacts) and logs where.
 func check(t *testing.T, ops []porcupine.Operation, want porcupine.CheckResult) porcupine.CheckResult {
 	t.Helper()
-	res, info := porcupine.CheckOperationsVerbose(registerModel, ops, 20*time.Second)
+	start := time.Now()
+	res := porcupine.CheckOperationsTimeout(registerModel, ops, 20*time.Second)
+	t.Logf("porcupine checked %d operations in %v: %s", len(ops), time.Since(start).Round(time.Millisecond), res)
 	if res != want {
+		// Check again, keeping the partial linearizations that the visualization shows.
+		_, info := porcupine.CheckOperationsVerbose(registerModel, ops, 20*time.Second)
 		path := filepath.Join(t.ArtifactDir(), "history.html")
 		if err := porcupine.VisualizePath(registerModel, info, path); err != nil {
 			t.Logf("visualize: %v", err)
