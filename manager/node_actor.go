@@ -9,7 +9,9 @@ import (
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
@@ -179,7 +181,12 @@ func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientS
 	n := a.node
 	var m wire.Message
 	for {
-		if err := stream.RecvMsg(&m); err != nil {
+		err := stream.RecvMsg(&m)
+		if err == nil && m.DecodeErr != nil {
+			// A reply that does not decode cannot be routed: the stream is no longer usable.
+			err = status.Errorf(codes.Internal, "malformed reply from the server: %v", m.DecodeErr)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				// The node is closing: its stop fails what is pending, with "manager closed"
 				// (Unavailable) rather than the Canceled error of the stream's context.

@@ -129,11 +129,12 @@ func (s *stream) receive() {
 	var m wire.Message
 	for {
 		if err := s.ss.RecvMsg(&m); err != nil {
-			if m.DecodeErr != nil {
-				err = status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr)
-				s.log.Warn("malformed message", logfield.Error(m.DecodeErr))
-			}
 			s.end(err)
+			return
+		}
+		if m.DecodeErr != nil {
+			s.log.Warn("malformed message", logfield.Error(m.DecodeErr))
+			s.end(status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr))
 			return
 		}
 		if !s.dispatch(&m) {
