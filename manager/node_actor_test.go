@@ -535,3 +535,37 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestMalformedReplyFailsRequest(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	gs.RegisterService(wire.ServiceDesc(func(_ any, ss grpc.ServerStream) error {
+		var m wire.Message
+		if err := ss.RecvMsg(&m); err != nil {
+			return err
+		}
+		if err := ss.SendMsg(&wire.Frame{Bytes: []byte{5, 0x08}}); err != nil {
+			return err
+		}
+		<-ss.Context().Done()
+		return nil
+	}), nil)
+	done := make(chan struct{})
+	go func() { _ = gs.Serve(lis); close(done) }()
+	t.Cleanup(func() { gs.Stop(); <-done })
+
+	m := newManager(t)
+	n := addNode(t, m, lis.Addr().String())
+	ctx := testCtx(t)
+	r := send(t, ctx, n, echoMethod, "x").wait(t, ctx)
+	if ctx.Err() != nil || r.Err == nil {
+		t.Fatalf("response %+v (ctx %v), want an error", r, ctx.Err())
+	}
+	if c := status.Code(r.Err); c != codes.Internal || !strings.Contains(r.Err.Error(), "malformed") {
+		t.Fatalf("error %v, want Internal mentioning malformed", r.Err)
+	}
+	waitFor(t, "no pending requests", func() bool { return manager.PendingCount(n) == 0 })
+}

@@ -109,3 +109,17 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+func TestCodecUnmarshalReportsMalformedInMessage(t *testing.T) {
+	var m Message
+	if err := (Codec{}).Unmarshal([]byte{5, 0x08}, &m); err != nil {
+		t.Fatalf("Unmarshal = %v; a malformed message must be reported in DecodeErr, not to gRPC", err)
+	}
+	if !errors.Is(m.DecodeErr, ErrMalformed) {
+		t.Fatalf("DecodeErr = %v, want ErrMalformed", m.DecodeErr)
+	}
+	b, _ := Encode(3, "a.B.C", nil, nil, nil)
+	if err := (Codec{}).Unmarshal(b, &m); err != nil || m.DecodeErr != nil || m.MessageID != 3 {
+		t.Fatalf("a good message after a bad one: %+v, %v", m, err)
+	}
+}
