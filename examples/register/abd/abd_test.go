@@ -274,3 +274,44 @@ func TestCheckerDetectsViolation(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartedEmptyReplicaLosesWrites shows why a crashed replica must stay out (or keep its
+// state): a write acknowledged by replicas A, B and C (a majority of 5) is lost once A and B
+// crash and come back empty at their old addresses, because the majority {A, B, D} no longer
+// holds it. As in TestCheckerDetectsViolation, slow links are emulated with configurations:
+// the write's messages to D and E are still on their way, and the reader hears from A, B
+// and D first.
+func TestRestartedEmptyReplicaLosesWrites(t *testing.T) {
+	cl := startCluster(t, 5)
+	mgr := newManager(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := newHistory()
+
+	abc := newConfig(t, mgr, abd.NewMajorityQSpec(5), cl.addrs[0:3])
+	call := h.now()
+	err := abd.NewClient(abc, 1).Write(ctx, "acknowledged")
+	h.write(0, "acknowledged", call, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cl.restartEmpty(t, 0)
+	cl.restartEmpty(t, 1)
+
+	// A reader with connections of its own, so that it does not wait for the first
+	// manager's node actors to notice the restart and reconnect.
+	abdQuorum := newConfig(t, newManager(t), abd.NewMajorityQSpec(5), []string{cl.addrs[0], cl.addrs[1], cl.addrs[3]})
+	call = h.now()
+	value, err := abd.NewClient(abdQuorum, 2).Read(ctx)
+	h.read(1, value, call, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value != "" {
+		t.Fatalf("read %q, want the initial value \"\" (the write lost)", value)
+	}
+	if res := check(t, h.operations(), porcupine.Illegal); res != porcupine.Illegal {
+		t.Errorf("porcupine: %s, want %s", res, porcupine.Illegal)
+	}
+}

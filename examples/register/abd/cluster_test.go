@@ -32,22 +32,40 @@ func startCluster(t *testing.T, n int) *cluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := gorums.NewServer()
-		rep := abd.NewReplica()
-		proto.RegisterRegisterServer(srv, rep)
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(lis) }()
-		t.Cleanup(func() {
-			srv.Stop()
-			if err := <-done; err != nil {
-				t.Errorf("Serve(%s): %v", lis.Addr(), err)
-			}
-		})
+		srv, rep := serve(t, lis)
 		c.addrs = append(c.addrs, lis.Addr().String())
 		c.servers = append(c.servers, srv)
 		c.replicas = append(c.replicas, rep)
 	}
 	return c
+}
+
+// serve serves a new, empty replica on lis until t's cleanup.
+func serve(t *testing.T, lis net.Listener) (*gorums.Server, *abd.Replica) {
+	srv := gorums.NewServer()
+	rep := abd.NewReplica()
+	proto.RegisterRegisterServer(srv, rep)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(lis) }()
+	t.Cleanup(func() {
+		srv.Stop()
+		if err := <-done; err != nil {
+			t.Errorf("Serve(%s): %v", lis.Addr(), err)
+		}
+	})
+	return srv, rep
+}
+
+// restartEmpty stops replica i and starts a new, empty one at its address: what a replica
+// that keeps its state in memory only is after a crash and a restart.
+func (c *cluster) restartEmpty(t *testing.T, i int) {
+	t.Helper()
+	c.servers[i].Stop()
+	lis, err := net.Listen("tcp", c.addrs[i])
+	if err != nil {
+		t.Skipf("cannot listen again on %s: %v", c.addrs[i], err)
+	}
+	c.servers[i], c.replicas[i] = serve(t, lis)
 }
 
 // newManager returns a manager with insecure credentials, closed by t.Cleanup.
