@@ -134,4 +134,3 @@ func TestMetadataReachesHandlers(t *testing.T) {
 		t.Fatalf("Ordered without call metadata = %v, %v; want value s/", resp, err)
 	}
 }
-
