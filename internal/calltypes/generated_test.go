@@ -18,6 +18,7 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the plugin and runs protoc")
 	}
+	t.Parallel() // mostly waiting for the go tool and protoc
 	protoc, err := exec.LookPath("protoc")
 	if err != nil {
 		missingTool(t, "protoc")

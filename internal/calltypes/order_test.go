@@ -1,10 +1,14 @@
 package calltypes
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"google.golang.org/grpc"
 
 	"github.com/quorumcall/gorums"
 )
@@ -218,6 +222,84 @@ func TestAsyncIssueOrderAndSharedFutures(t *testing.T) {
 				if both[2*j] != uint64(j+1) || both[2*j+1] != uint64(j+1) {
 					t.Fatalf("server %d: arrivals %v are not in issue order", i+1, both)
 				}
+			}
+		}
+	})
+}
+
+// TestOneWayReturnMeansSent: without WithNoSendWaiting a one-way call returns only once its
+// message is on each node's stream, so ending the call's context right after it returns
+// cannot lose the message (a node actor drops queued messages whose context has ended).
+func TestOneWayReturnMeansSent(t *testing.T) {
+	forSizes(t, func(t *testing.T, n int) {
+		c := newCluster(t, n, setup{})
+		ctx := testCtx(t)
+		for seq := uint64(1); seq <= oneWayCount; seq++ {
+			callCtx, cancel := context.WithCancel(ctx)
+			req := &Request{Value: "sent", Seq: seq}
+			c.cfg.Multicast(callCtx, req)
+			c.nodes[int(seq)%n].Unicast(callCtx, req)
+			cancel()
+		}
+		c.barrier(t, ctx)
+		for i, s := range c.srvs {
+			if got, want := s.Seqs(MMulticast), seqRange(1, oneWayCount); !slices.Equal(got, want) {
+				t.Errorf("server %d: multicast seqs %v, want %v", i+1, got, want)
+			}
+			var want []uint64
+			for seq := uint64(1); seq <= oneWayCount; seq++ {
+				if int(seq)%n == i {
+					want = append(want, seq)
+				}
+			}
+			if got := s.Seqs(MUnicast); !slices.Equal(got, want) {
+				t.Errorf("server %d: unicast seqs %v, want %v", i+1, got, want)
+			}
+		}
+	})
+}
+
+// TestNoSendWaitingWithStalledStream: the servers' handler for the first multicast blocks, and
+// the servers' small flow-control windows let only about 64 KiB more reach them, so the node
+// actors cannot put the next large messages on the streams. Multicasts with WithNoSendWaiting
+// must still return (they only queue their messages); once the handlers go on, every message
+// arrives, in order.
+func TestNoSendWaitingWithStalledStream(t *testing.T) {
+	forSizes(t, func(t *testing.T, n int) {
+		stall := make(gate)
+		c := newCluster(t, n, setup{
+			srvOpts: []gorums.ServerOption{gorums.WithGRPCServerOptions(
+				grpc.InitialWindowSize(64<<10), grpc.InitialConnWindowSize(64<<10))},
+			behavior: func(int) Behavior {
+				return Behavior{Before: func(ctx context.Context, _ string, req *Request) error {
+					if req.GetSeq() == 0 {
+						return stall.wait(ctx)
+					}
+					return nil
+				}}
+			},
+		})
+		ctx := testCtx(t)
+		c.cfg.Multicast(ctx, &Request{Value: "stall", Seq: 0})
+		for _, s := range c.srvs {
+			if !s.WaitFor(ctx, func(a []Arrival) bool { return len(a) == 1 }) {
+				t.Fatalf("server %d never got the first message", s.ID())
+			}
+		}
+		const count, size = 20, 100 << 10 // 2 MB per node, far beyond the window
+		big := strings.Repeat("x", size)
+		for seq := uint64(1); seq <= count; seq++ {
+			c.cfg.Multicast(ctx, &Request{Value: big, Seq: seq}, gorums.WithNoSendWaiting())
+		}
+		// Reaching this line with the handlers still blocked is the point of the test.
+		if got := len(c.srvs[0].Arrivals()); got != 1 {
+			t.Fatalf("server 1 has %d arrivals while its handler is blocked, want 1", got)
+		}
+		close(stall)
+		c.barrier(t, ctx)
+		for i, s := range c.srvs {
+			if got, want := s.Seqs(MMulticast), seqRange(0, count); !slices.Equal(got, want) {
+				t.Errorf("server %d: seqs %v, want %v", i+1, got, want)
 			}
 		}
 	})
