@@ -286,7 +286,7 @@ func TestNoSendWaitingWithStalledStream(t *testing.T) {
 				t.Fatalf("server %d never got the first message", s.ID())
 			}
 		}
-		const count, size = 20, 100 << 10 // 2 MB per node, far beyond the window
+		const count, size = 10, 40 << 10 // 400 KiB per node, far beyond the window
 		big := strings.Repeat("x", size)
 		for seq := uint64(1); seq <= count; seq++ {
 			c.cfg.Multicast(ctx, &Request{Value: big, Seq: seq}, gorums.WithNoSendWaiting())
