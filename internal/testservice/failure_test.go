@@ -327,3 +327,47 @@ func TestServerStartsLate(t *testing.T) {
 		t.Fatalf("calls never succeeded after the server started: %v", last)
 	}
 }
+
+// TestHungNodeDoesNotStallQuorum: one of three servers hangs in a handler that never returns
+// or releases, so it stops reading its stream; with big requests and a small send buffer the
+// backlog toward it fills up. Quorum calls of two keep succeeding without waiting for their
+// deadlines.
+func TestHungNodeDoesNotStallQuorum(t *testing.T) {
+	unblock := make(chan struct{})
+	t.Cleanup(func() { close(unblock) })
+	hung := Both(func(ctx gorums.ServerCtx, req *Request) (*Response, error) {
+		select {
+		case <-unblock:
+		case <-ctx.Done():
+		}
+		return &Response{Seq: req.GetSeq()}, nil
+	})
+	echoSeq := Both(func(_ gorums.ServerCtx, req *Request) (*Response, error) {
+		return &Response{Seq: req.GetSeq()}, nil
+	})
+	_, addrs := StartN(t, 3, func(i int) TestService {
+		if i == 1 {
+			return hung
+		}
+		return echoSeq
+	})
+	mgr := NewTestManager(t, gorums.WithSendBufferSize(4))
+	cfg := NewConfig(t, mgr, 2, addrs)
+	big := strings.Repeat("x", 64<<10)
+	// One context for the run, so that requests are not withdrawn from the hung node's
+	// backlog when a call returns: the backlog must really fill up.
+	run, cancelRun := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancelRun()
+	for seq := uint64(1); seq <= 300; seq++ {
+		ctx, cancel := context.WithTimeout(run, 10*time.Second)
+		resp, err := cfg.Quorum(ctx, &Request{Seq: seq, Value: big})
+		late := ctx.Err()
+		cancel()
+		if err != nil || late != nil {
+			t.Fatalf("Quorum(seq %d) with one node hung = %v, %v (ctx: %v)", seq, resp, err, late)
+		}
+		if resp.GetSeq() != seq {
+			t.Fatalf("Quorum(seq %d) = %v", seq, resp)
+		}
+	}
+}
