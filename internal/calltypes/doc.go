@@ -13,6 +13,10 @@
 // server.go holds the test server, which records the order in which every request arrives and
 // whose handlers can be told to wait, fail or send several stream replies; qspec.go holds the
 // quorum functions. The tests themselves are in the _test.go files.
+//
+// Concurrency: a Server's state (its arrivals) is guarded by its mutex and its methods are
+// safe for concurrent use; its Behavior is fixed at construction. QSpec holds no state, so its
+// quorum functions may run on any number of collectors at once.
 package calltypes
 
 //go:generate go build -o protoc-gen-gorums.tmp ../../gen/protoc-gen-gorums
