@@ -15,9 +15,11 @@
 //     stream with a status and serves a new stream afterwards. Its seed corpus is in
 //     testdata/fuzz/FuzzServerDispatch, so plain `go test` runs it. Oversized requests get
 //     ResourceExhausted and leave the server serving.
-//   - netns_test.go: servers in network namespaces of their own, joined to the test by veth
-//     pairs on 192.168.77.0/24; one link is cut while calls go on and healed again. It needs
-//     root and iproute2 and skips, saying why, where namespaces cannot be made.
+//   - netns_linux_test.go (Linux only): servers in network namespaces of their own, joined to
+//     the test by veth pairs on 192.168.77.0/24; one link is cut while calls go on and healed
+//     again. It needs root and iproute2 and skips, saying why, where namespaces cannot be
+//     made; a lock file in os.TempDir keeps concurrent test processes from sharing the subnet.
+//     helper_server_test.go is the server the test runs inside each namespace.
 //
 // Concurrency: each test owns its servers and managers and stops them in t.Cleanup; handlers
 // that block wait on channels the test closes at cleanup. TestMain checks for leaked

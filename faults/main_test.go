@@ -9,7 +9,7 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
-		// Re-executed inside a network namespace by netns_test.go: serve until killed.
+		// Re-executed inside a network namespace by netns_linux_test.go: serve until stdin closes or killed.
 		os.Exit(runHelperServer())
 	}
 	goleak.VerifyTestMain(m)

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,37 +19,6 @@ import (
 	"github.com/quorumcall/gorums"
 	ts "github.com/quorumcall/gorums/internal/testservice"
 )
-
-// helperEnv, when set in the environment of the test binary, makes TestMain serve the test
-// service on the address it holds instead of running tests: that is how TestAcrossNamespaces
-// runs a server inside a network namespace (ip netns exec NAME <test binary>).
-const helperEnv = "GORUMS_FAULTS_HELPER_ADDR"
-
-// helperPort is the port the namespace servers listen on.
-const helperPort = 7700
-
-// runHelperServer serves echo handlers on $GORUMS_FAULTS_HELPER_ADDR until its stdin closes
-// (or it is killed).
-func runHelperServer() int {
-	lis, err := net.Listen("tcp", os.Getenv(helperEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "helper:", err)
-		return 1
-	}
-	srv := gorums.NewServer(gorums.WithGRPCServerOptions(grpc.KeepaliveEnforcementPolicy(
-		keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})))
-	ts.RegisterTestServiceServer(srv, handlers{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		srv.Stop()
-	}()
-	fmt.Println("serving on", lis.Addr())
-	if err := srv.Serve(lis); err != nil {
-		fmt.Fprintln(os.Stderr, "helper:", err)
-		return 1
-	}
-	return 0
-}
 
 // netns manages the namespaces, veth pairs and helper processes of one test.
 type netns struct {
@@ -164,6 +133,18 @@ func TestAcrossNamespaces(t *testing.T) {
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skipf("skipping: no ip command (iproute2): %v", err)
+	}
+	// Other test processes on this machine (another `go test ./...`) may run this test at the
+	// same time: one at a time uses the subnet.
+	lock, err := os.OpenFile(os.TempDir()+"/gorums-faults-netns.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Skipf("skipping: lock file: %v", err)
+	}
+	t.Cleanup(func() { _ = lock.Close() }) // closing releases the lock
+	if err := poll(2*time.Minute, func() bool {
+		return syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
+	}); err != nil {
+		t.Skipf("skipping: another process holds %s: %v", lock.Name(), err)
 	}
 	if out, err := ip("-o", "addr", "show", "to", "192.168.77.0/24"); err != nil || strings.TrimSpace(out) != "" {
 		t.Skipf("skipping: 192.168.77.0/24 is in use on this machine or ip fails: %v %s", err, out)
