@@ -26,6 +26,7 @@ type call struct {
 	start    time.Time
 	log      *zap.Logger
 	replies  chan manager.Response // room for one response per node (more for streams)
+	done     chan struct{}         // closed by finish: node actors then neither send nor deliver
 	sentTo   []*manager.Node
 	answered map[uint32]bool // nodes whose response arrived; the others are forgotten at the end
 }
@@ -39,6 +40,7 @@ func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize 
 		start:    time.Now(),
 		log:      cfg.mgr.Logger(),
 		replies:  make(chan manager.Response, mailboxSize),
+		done:     make(chan struct{}),
 		answered: make(map[uint32]bool, len(cfg.nodes)),
 	}
 }
@@ -46,22 +48,22 @@ func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize 
 // send gives each node its frame. frameFor returns nil, nil to skip a node; an error from it,
 // or from the node's mailbox, is that node's failure, reported to fail.
 func (c *call) send(frameFor func(n *manager.Node) (*wire.Frame, error), fail func(id uint32, err error)) {
-	c.sendWith(frameFor, false, nil, fail)
+	c.sendWith(frameFor, false, fail)
 }
 
-// sendWith is send for calls that may get many replies per node (stream) and close done when
-// they stop listening.
-func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, done <-chan struct{}, fail func(id uint32, err error)) {
+// sendWith is send for calls that may get many replies per node (stream).
+func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, fail func(id uint32, err error)) {
 	for _, n := range c.cfg.nodes {
 		f, err := frameFor(n)
 		if err == nil && f == nil {
 			continue
 		}
 		if err == nil {
-			err = manager.TryEnqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: done})
+			err = manager.TryEnqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: c.done})
 		}
 		if err != nil {
 			c.answered[n.ID()] = true
+			c.logResponse(n.ID(), err)
 			fail(n.ID(), err)
 			continue
 		}
@@ -80,14 +82,19 @@ func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), str
 func receive[Resp proto.Message](c *call, r manager.Response) (Resp, error) {
 	c.answered[r.NodeID] = true
 	resp, err := decodeResponse[Resp](r)
+	c.logResponse(r.NodeID, err)
+	return resp, err
+}
+
+// logResponse traces a node's reply, or its failure (including a failure to queue the request).
+func (c *call) logResponse(nodeID uint32, err error) {
 	if ce := c.log.Check(zap.DebugLevel, "response"); ce != nil {
-		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(r.NodeID), logfield.Latency(time.Since(c.start))}
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(nodeID), logfield.Latency(time.Since(c.start))}
 		if err != nil {
 			fields = append(fields, logfield.Error(err))
 		}
 		ce.Write(fields...)
 	}
-	return resp, err
 }
 
 // decodeResponse turns a node's response into its reply or its error.
@@ -108,6 +115,10 @@ func decodeResponse[Resp proto.Message](r manager.Response) (Resp, error) {
 
 // finish forgets the requests of nodes that did not answer and logs the outcome.
 func (c *call) finish(replies, errs int, err error) {
+	// Close done before forgetting: a node actor that registers this call's request after
+	// the Forget below sees done closed and withdraws it (manager's send), so no pending
+	// entry outlives the call.
+	close(c.done)
 	for _, n := range c.sentTo {
 		if !c.answered[n.ID()] {
 			manager.Forget(n, c.msgID)

@@ -181,14 +181,13 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 		size *= 8
 	}
 	cl := newCall(ctx, c, method, size)
-	stop := make(chan struct{})
 	t := &levelTally[Req, Resp, Out]{in: in, qf: qf, stream: stream,
 		replies: make(map[uint32]Resp, len(c.nodes)), failed: make(map[uint32]bool)}
 	var (
 		done bool
 		err  error
 	)
-	cl.sendWith(framer(ctx, cl.msgID, method, in, perNode), stream, stop, func(id uint32, cause error) {
+	cl.sendWith(framer(ctx, cl.msgID, method, in, perNode), stream, func(id uint32, cause error) {
 		if !done {
 			done, err = t.fail(id, cause)
 		}
@@ -198,7 +197,6 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 		done, err = t.checkComplete()
 	}
 	go func() {
-		defer close(stop)
 		for !done {
 			select {
 			case r := <-cl.replies:

@@ -87,6 +87,13 @@ func (a *nodeActor) send(ctx context.Context, r Request) {
 	}
 	if r.Reply != nil {
 		a.node.pending.add(r.MsgID, pendingEntry{ctx: r.Ctx, reply: r.Reply, done: r.Done, stream: r.Stream, gen: a.gen, sentAt: time.Now()})
+		// Add, then check: the call closes Done before it forgets its entries, so either
+		// this check sees Done closed or the call's Forget sees the entry. A call that has
+		// ended (say, at a quorum of other nodes) still has its request sent: only its
+		// context withdraws it. Only the reply is of no use any more.
+		if isClosed(r.Done) {
+			a.node.pending.remove(r.MsgID)
+		}
 	}
 	err := a.stream.SendMsg(r.Frame)
 	if err != nil {
@@ -100,6 +107,15 @@ func (a *nodeActor) send(ctx context.Context, r Request) {
 		return
 	}
 	tellSent(r, nil)
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func tellSent(r Request, err error) {

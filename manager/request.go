@@ -22,9 +22,11 @@ type Request struct {
 	Reply chan<- Response
 	// Stream marks a request that may get many replies: its pending entry stays until Forget.
 	Stream bool
-	// Done, if not nil, is closed when the call stops listening; a reply that finds Reply full
-	// is then dropped instead of waiting. Calls that may get more replies than Reply holds
-	// (streams) must set it.
+	// Done, if not nil, is closed when the call stops listening: a request not yet sent is
+	// still sent, but its reply is not awaited, and a reply that finds Reply full is dropped
+	// instead of waiting. Calls
+	// that may get more replies than Reply holds (streams) must set it. A call must close
+	// Done before it calls Forget.
 	Done <-chan struct{}
 	// Sent, if not nil, is given the outcome of handing the message to the stream (nil once
 	// it is on the stream). It must have room for one value.
