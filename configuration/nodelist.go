@@ -121,29 +121,27 @@ func WithNodeIDs(ids []uint32) NodeListOption {
 	ids = slices.Clone(ids)
 	return derived(func(mgr *manager.Manager) ([]uint32, error) {
 		if len(ids) == 0 {
-			return nil, errors.New("WithNodeIDs: no node IDs")
+			return nil, errorf("WithNodeIDs: no node IDs")
 		}
 		sorted := slices.Clone(ids)
 		slices.Sort(sorted)
 		for i := 1; i < len(sorted); i++ {
 			if sorted[i] == sorted[i-1] {
-				return nil, fmt.Errorf("WithNodeIDs: node ID %d is listed twice", sorted[i])
+				return nil, errorf("WithNodeIDs: node ID %d is listed twice", sorted[i])
 			}
 		}
 		return sorted, nil
 	})
 }
 
-// derived is a node list of nodes the manager already has, computed from IDs.
+// derived is a node list of nodes the manager already has, computed from IDs. Its function's
+// errors are complete (made with errorf, or a nested option's error passed on).
 type derived func(mgr *manager.Manager) ([]uint32, error)
 
 func (f derived) newConfig(mgr *manager.Manager) (Configuration, error) {
 	ids, err := f(mgr)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "gorums: ") {
-			return Configuration{}, err
-		}
-		return Configuration{}, errorf("%w", err)
+		return Configuration{}, err // derived functions return complete "gorums: ..." errors
 	}
 	nodes := make([]*manager.Node, 0, len(ids))
 	for _, id := range ids {
