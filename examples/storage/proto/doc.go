@@ -13,8 +13,9 @@
 //
 // The .pb.go files are generated and committed. To regenerate them after editing
 // storage.proto, with protoc and protoc-gen-go installed and $(go env GOPATH)/bin on PATH,
-// run go generate in this directory. It installs this module's protoc-gen-gorums and runs
-// protoc with the module root on the include path (for gorums.proto).
+// run go generate in this directory: it installs this module's protoc-gen-gorums and runs
+// protoc with the module root on the include path (for gorums.proto). Without protoc,
+// go run ./gen/internal/regen in the module root does the same in-process.
 package storage
 
 //go:generate go install github.com/quorumcall/gorums/gen/protoc-gen-gorums
