@@ -115,10 +115,14 @@ func decodeResponse[Resp proto.Message](r manager.Response) (Resp, error) {
 
 // finish forgets the requests of nodes that did not answer and logs the outcome.
 func (c *call) finish(replies, errs int, err error) {
-	// Close done before forgetting: a node actor that registers this call's request after
-	// the Forget below sees done closed and withdraws it (manager's send), so no pending
-	// entry outlives the call.
-	close(c.done)
+	// A call that has a result (or has heard from everyone) closes done, so its requests
+	// still queued for slower nodes are sent even if the caller cancels its context right
+	// after: the usual defer cancel() must not keep a write from a replica. A call that ended
+	// because its context did leaves done open, and its queued requests are withdrawn. Either
+	// way this happens before the Forget below, which the node actor relies on.
+	if err == nil || c.ctx.Err() == nil {
+		close(c.done)
+	}
 	for _, n := range c.sentTo {
 		if !c.answered[n.ID()] {
 			manager.Forget(n, c.msgID)

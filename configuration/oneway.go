@@ -24,9 +24,23 @@ func (f callOptionFunc) apply(o *callOptions) { f(o) }
 
 // WithNoSendWaiting makes a one-way call return as soon as its message is in each node's
 // mailbox, instead of waiting until the node actor has handed it to the stream. Order is kept
-// either way.
+// either way, and a message queued this way is sent even if the call's context ends later.
 func WithNoSendWaiting() CallOption {
 	return callOptionFunc(func(o *callOptions) { o.noSendWaiting = true })
+}
+
+// returned is a closed channel: the Done of one-way requests whose call returns without
+// waiting, so that the caller's context ending later does not withdraw them.
+var returned = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
+// oneWaySignals returns the Sent channel a one-way call waits on (nil if it does not wait)
+// and the Done its requests carry. A call that waits for its messages to reach the streams
+// lets its context withdraw those not yet sent; one that does not wait has already returned.
+func oneWaySignals(o callOptions, nodes int) (sent chan error, done <-chan struct{}) {
+	if o.noSendWaiting {
+		return nil, returned
+	}
+	return make(chan error, nodes), nil
 }
 
 func getCallOptions(opts []CallOption) callOptions {
@@ -49,11 +63,8 @@ func Unicast[Req proto.Message](ctx context.Context, n *manager.Node, method str
 		return
 	}
 	o := getCallOptions(opts)
-	var sent chan error
-	if !o.noSendWaiting {
-		sent = make(chan error, 1)
-	}
-	if err := manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent}); err != nil || sent == nil {
+	sent, done := oneWaySignals(o, 1)
+	if err := manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent, Done: done}); err != nil || sent == nil {
 		return
 	}
 	select {
@@ -84,10 +95,7 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 		return
 	}
 	o := getCallOptions(opts)
-	var sent chan error
-	if !o.noSendWaiting {
-		sent = make(chan error, len(c.nodes))
-	}
+	sent, done := oneWaySignals(o, len(c.nodes))
 	msgID := c.mgr.NextMsgID()
 	frameFor := framer(ctx, msgID, method, in, perNode)
 	waiting := 0
@@ -100,7 +108,7 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 		if frame == nil {
 			continue
 		}
-		if manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent}) == nil {
+		if manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent, Done: done}) == nil {
 			waiting++
 		}
 	}

@@ -69,8 +69,7 @@ func (a *nodeActor) handle(ctx context.Context, m nodeMsg) {
 }
 
 func (a *nodeActor) send(ctx context.Context, r Request) {
-	if r.Ctx.Err() != nil {
-		// The call has ended; nobody waits for this message any more.
+	if withdrawn(r) {
 		tellSent(r, r.Ctx.Err())
 		return
 	}
@@ -87,12 +86,15 @@ func (a *nodeActor) send(ctx context.Context, r Request) {
 	}
 	if r.Reply != nil {
 		a.node.pending.add(r.MsgID, pendingEntry{ctx: r.Ctx, reply: r.Reply, done: r.Done, stream: r.Stream, gen: a.gen, sentAt: time.Now()})
-		// Add, then check: the call closes Done before it forgets its entries, so either
-		// this check sees Done closed or the call's Forget sees the entry. A call that has
-		// ended (say, at a quorum of other nodes) still has its request sent: only its
-		// context withdraws it. Only the reply is of no use any more.
+		// Add, then check. A call forgets its entries after it has returned, and it has
+		// closed Done or seen its context end before that; so either this check sees it,
+		// or the call's Forget sees the entry. Either way no entry outlives its call.
 		if isClosed(r.Done) {
+			a.node.pending.remove(r.MsgID) // returned with a result: send, but expect no reply
+		} else if withdrawn(r) {
 			a.node.pending.remove(r.MsgID)
+			tellSent(r, r.Ctx.Err())
+			return
 		}
 	}
 	err := a.stream.SendMsg(r.Frame)
@@ -107,6 +109,13 @@ func (a *nodeActor) send(ctx context.Context, r Request) {
 		return
 	}
 	tellSent(r, nil)
+}
+
+// withdrawn reports whether r is not to be sent: its context ended while its call was still
+// waiting. A call that has returned with a result closes Done first, so cancelling its
+// context afterwards (the usual defer cancel()) never keeps a request from a slower node.
+func withdrawn(r Request) bool {
+	return r.Ctx.Err() != nil && !isClosed(r.Done)
 }
 
 func isClosed(ch <-chan struct{}) bool {

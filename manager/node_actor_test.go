@@ -569,3 +569,40 @@ func TestMalformedReplyFailsRequest(t *testing.T) {
 	}
 	waitFor(t, "no pending requests", func() bool { return manager.PendingCount(n) == 0 })
 }
+
+// A call that has returned with a result closes its requests' Done. Cancelling its context
+// afterwards (the usual defer cancel()) must not keep a queued request from its node.
+func TestRequestOfReturnedCallIsSentDespiteEndedContext(t *testing.T) {
+	ts := startServer(t)
+	m := newManager(t)
+	n := addNode(t, m, ts.addr)
+	ctx := testCtx(t)
+	if err := n.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	returned := make(chan struct{})
+	close(returned)
+	id := manager.NextMsgID(n)
+	b, _ := wire.Encode(id, blockMethod, nil, nil, wrapperspb.String("after-return"))
+	sent := make(chan error, 1)
+	if err := manager.Enqueue(n, manager.Request{Ctx: ended, Done: returned, MsgID: id, Frame: &wire.Frame{Bytes: b}, Reply: make(chan manager.Response, 1), Sent: sent}); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("Sent = %v, want nil: the request of a returned call is still sent", err)
+	}
+	select {
+	case v := <-ts.entered:
+		if v != "after-return" {
+			t.Fatalf("server got %q", v)
+		}
+	case <-ctx.Done():
+		t.Fatal("the server never got the request")
+	}
+	if p := manager.PendingCount(n); p != 0 {
+		t.Fatalf("PendingCount = %d: no reply is awaited for a returned call", p)
+	}
+	close(ts.release)
+}

@@ -11,8 +11,9 @@ import (
 // Request is one message for a node's actor to put on the node's stream. The call engines of
 // package configuration make them; all nodes of one call share the Frame and the MsgID.
 type Request struct {
-	// Ctx is the call's context. A request whose context has ended by the time the actor takes
-	// it is not sent, and replies are not delivered after it ends.
+	// Ctx is the call's context. A request whose context has ended while its call still
+	// waits (Done not closed) is withdrawn: not sent if it is still queued. Replies are not
+	// delivered after it ends.
 	Ctx   context.Context
 	MsgID uint64
 	Frame *wire.Frame
@@ -22,11 +23,11 @@ type Request struct {
 	Reply chan<- Response
 	// Stream marks a request that may get many replies: its pending entry stays until Forget.
 	Stream bool
-	// Done, if not nil, is closed when the call stops listening: a request not yet sent is
-	// still sent, but its reply is not awaited, and a reply that finds Reply full is dropped
-	// instead of waiting. Calls
-	// that may get more replies than Reply holds (streams) must set it. A call must close
-	// Done before it calls Forget.
+	// Done, if not nil, is closed when the call has returned with a result (not when its
+	// context ended): the request is then still sent if it is queued, but its reply is not
+	// awaited, and a reply that finds Reply full is dropped instead of waiting. Calls that
+	// may get more replies than Reply holds (streams) must set it. A call must close Done
+	// before it calls Forget for its result.
 	Done <-chan struct{}
 	// Sent, if not nil, is given the outcome of handing the message to the stream (nil once
 	// it is on the stream). It must have room for one value.
