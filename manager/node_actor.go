@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -157,7 +156,7 @@ func (a *nodeActor) connect(ctx context.Context) {
 		cancel()
 		a.node.setLastErr(err)
 		a.scheduleRetry()
-		a.node.log.Warn("connection attempt failed", logfield.Error(err), zap.Int("attempt", a.attempts))
+		a.node.log.Warn("connection attempt failed", logfield.Error(err), logfield.Attempt(a.attempts))
 		return
 	}
 	a.gen++
@@ -193,7 +192,7 @@ func (a *nodeActor) scheduleRetry() {
 	d := backoffDelay(a.opts.backoff, a.attempts)
 	a.nextAttempt = time.Now().Add(d)
 	a.retry = time.AfterFunc(d, a.postConnect)
-	a.node.log.Info("reconnecting", logfield.Latency(d))
+	a.node.log.Info("reconnecting", logfield.Backoff(d))
 }
 
 // postConnect runs on a timer's goroutine: it only asks the actor to try again. A full mailbox

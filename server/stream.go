@@ -194,7 +194,7 @@ func (s *stream) takeOver() {
 func (s *stream) run(h Handler, ctx ServerCtx, req proto.Message, out replier) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("handler panicked", logfield.Method(out.method), zap.Any("panic", r))
+			s.log.Error("handler panicked", logfield.Method(out.method), logfield.Panic(r))
 			out.send(nil, status.Errorf(codes.Internal, "gorums: handler for %s panicked: %v", out.method, r))
 		}
 	}()

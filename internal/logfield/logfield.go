@@ -20,6 +20,9 @@ const (
 	KeyLatency = "latency"
 	KeyError   = "error"
 	KeyNodes   = "nodes"
+	KeyAttempt = "attempt"
+	KeyBackoff = "backoff"
+	KeyPanic   = "panic"
 )
 
 // NodeID is the node_id field.
@@ -51,3 +54,12 @@ func Error(err error) zap.Field { return zap.NamedError(KeyError, err) }
 
 // Nodes is the nodes field: the IDs of the nodes a call went to.
 func Nodes(ids []uint32) zap.Field { return zap.Uint32s(KeyNodes, ids) }
+
+// Attempt is the attempt field: the number of a connection attempt.
+func Attempt(n int) zap.Field { return zap.Int(KeyAttempt, n) }
+
+// Backoff is the backoff field: how long until the next connection attempt.
+func Backoff(d time.Duration) zap.Field { return zap.Duration(KeyBackoff, d) }
+
+// Panic is the panic field: the value a recovered panic carried.
+func Panic(v any) zap.Field { return zap.Any(KeyPanic, v) }
