@@ -1,5 +1,3 @@
-// Package logfield is the one place where the names of Gorums' structured log fields are
-// fixed, so that every package logs the same facts under the same keys. It holds no state.
 package logfield
 
 import (
