@@ -35,7 +35,7 @@ func startBufServer(tb testing.TB) *bufServer {
 	tb.Helper()
 	lis := bufconn.Listen(1 << 20)
 	srv := gorums.NewServer()
-	ts.RegisterTestServiceServer(srv, handlers{})
+	ts.RegisterTestServiceServer(srv, ts.Handlers{})
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -143,9 +143,9 @@ func FuzzServerDispatch(f *testing.F) {
 // RPC. The caller gets ResourceExhausted; the server goes on serving other clients, new
 // streams, and the same client once its node has reconnected.
 func TestOversizedRequest(t *testing.T) {
-	s := startServer(t, handlers{}, gorums.WithGRPCServerOptions(grpc.MaxRecvMsgSize(1024)))
+	s := ts.Start(t, ts.Handlers{}, gorums.WithGRPCServerOptions(grpc.MaxRecvMsgSize(1024)))
 	mgr := newManager(t)
-	cfg := newConfig(t, mgr, 1, gorums.WithNodeList([]string{s.addr}))
+	cfg := ts.NewConfig(t, mgr, 1, []string{s.Addr})
 	node := cfg.Nodes()[0]
 
 	ordered := func(n *ts.Node, seq uint64, value string) error {
@@ -169,12 +169,12 @@ func TestOversizedRequest(t *testing.T) {
 
 	// Another client.
 	other := newManager(t)
-	otherNode := newConfig(t, other, 1, gorums.WithNodeList([]string{s.addr})).Nodes()[0]
+	otherNode := ts.NewConfig(t, other, 1, []string{s.Addr}).Nodes()[0]
 	if err := ordered(otherNode, 3, "other client"); err != nil {
 		t.Fatalf("another client after the oversized request: %v", err)
 	}
 	// A new stream of the other client's own connection.
-	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(s.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestOversizedRequest(t *testing.T) {
 
 	// The same client, once its node has a stream again.
 	var last error
-	if err := poll(10*time.Second, func() bool { last = ordered(node, 5, "again"); return last == nil }); err != nil {
+	if err := ts.Poll(10*time.Second, func() bool { last = ordered(node, 5, "again"); return last == nil }); err != nil {
 		t.Fatalf("the same client did not get through again: %v", last)
 	}
 }

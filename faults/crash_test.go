@@ -20,10 +20,10 @@ import (
 // once the servers are back on their addresses the nodes reconnect by themselves and calls
 // needing all five succeed again.
 func TestCrashAndRestart(t *testing.T) {
-	srvs, addrs := startServers(t, 5, echo)
+	srvs, addrs := ts.StartN(t, 5, echo)
 	mgr := newManager(t)
-	cfg3 := newConfig(t, mgr, 3, gorums.WithNodeList(addrs))
-	cfg5 := newConfig(t, mgr, 5, gorums.WithNodeList(addrs))
+	cfg3 := ts.NewConfig(t, mgr, 3, addrs)
+	cfg5 := ts.NewConfig(t, mgr, 5, addrs)
 
 	seq := uint64(0)
 	call := func(cfg *ts.Configuration) (*ts.Response, error) {
@@ -36,10 +36,15 @@ func TestCrashAndRestart(t *testing.T) {
 		t.Fatalf("all servers up: %v", err)
 	}
 
+	// restart serves server i again on its address, as a supervisor restarts a crashed
+	// process. The new server belongs to the whole test (t here is not a subtest's), so it
+	// outlives the subtest that restarts it and stops at the test's cleanup.
+	restart := func(i int) { srvs[i] = ts.StartOn(t, addrs[i], echo(i)) }
+
 	waitAllBack := func(what string) {
 		t.Helper()
 		// The nodes reconnect on their own: no call is needed to make them try.
-		if err := poll(20*time.Second, func() bool {
+		if err := ts.Poll(20*time.Second, func() bool {
 			for _, n := range cfg5.Nodes() {
 				if !n.Connected() {
 					return false
@@ -50,7 +55,7 @@ func TestCrashAndRestart(t *testing.T) {
 			t.Fatalf("%s: nodes did not reconnect by themselves: %v", what, err)
 		}
 		var last error
-		if err := poll(20*time.Second, func() bool { _, last = call(cfg5); return last == nil }); err != nil {
+		if err := ts.Poll(20*time.Second, func() bool { _, last = call(cfg5); return last == nil }); err != nil {
 			t.Fatalf("%s: a call needing all 5 still fails: %v", what, last)
 		}
 	}
@@ -61,7 +66,7 @@ func TestCrashAndRestart(t *testing.T) {
 			before := map[int]error{}
 			for _, i := range pair {
 				before[i] = nodeByAddr(t, cfg3, addrs[i]).LastErr()
-				srvs[i].stop()
+				srvs[i].Stop()
 			}
 			for k := range 30 {
 				ctx, cancel := ctxFor(t)
@@ -77,14 +82,14 @@ func TestCrashAndRestart(t *testing.T) {
 			}
 			for _, i := range pair {
 				n := nodeByAddr(t, cfg3, addrs[i])
-				if err := poll(10*time.Second, func() bool { e := n.LastErr(); return e != nil && e != before[i] }); err != nil {
+				if err := ts.Poll(10*time.Second, func() bool { e := n.LastErr(); return e != nil && e != before[i] }); err != nil {
 					t.Errorf("node %d (stopped server %s): LastErr did not record the crash: %v", n.ID(), addrs[i], n.LastErr())
 				} else {
 					t.Logf("node %d LastErr after the crash: %v", n.ID(), n.LastErr())
 				}
 			}
 			for _, i := range pair {
-				srvs[i].restart()
+				restart(i)
 			}
 			waitAllBack(fmt.Sprintf("after restarting %v", pair))
 		})
@@ -94,7 +99,7 @@ func TestCrashAndRestart(t *testing.T) {
 		stopped := []int{0, 2, 4}
 		var want []uint32
 		for _, i := range stopped {
-			srvs[i].stop()
+			srvs[i].Stop()
 			want = append(want, nodeByAddr(t, cfg3, addrs[i]).ID())
 		}
 		slices.Sort(want)
@@ -114,7 +119,7 @@ func TestCrashAndRestart(t *testing.T) {
 			}
 		}
 		for _, i := range stopped {
-			srvs[i].restart()
+			restart(i)
 		}
 		waitAllBack("after restarting 3")
 	})

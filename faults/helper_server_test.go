@@ -32,7 +32,7 @@ func runHelperServer() int {
 	}
 	srv := gorums.NewServer(gorums.WithGRPCServerOptions(grpc.KeepaliveEnforcementPolicy(
 		keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})))
-	ts.RegisterTestServiceServer(srv, handlers{})
+	ts.RegisterTestServiceServer(srv, ts.Handlers{})
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		srv.Stop()

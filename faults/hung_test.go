@@ -37,30 +37,30 @@ func TestHungNode(t *testing.T) {
 func testHungNode(t *testing.T, shared bool) {
 	entered := make(chan struct{}, 1)
 	release := make(chan struct{})
-	hung := handlers{f: func(ctx gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+	hung := ts.Both(func(ctx gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
 		select {
 		case entered <- struct{}{}:
 		default:
 		}
 		<-release // until test cleanup: no return, no Release
 		return nil, status.Error(codes.Aborted, "released at cleanup")
-	}}
+	})
 	// A static flow-control window (64 KiB, gRPC's default initial size) instead of one that
 	// BDP estimation may grow to 16 MiB per stream: the hung server buffers at most that much
 	// of the requests it does not read. See the memory argument below.
 	window := gorums.WithGRPCServerOptions(grpc.InitialWindowSize(64<<10), grpc.InitialConnWindowSize(64<<10))
-	srvs, addrs := startServers(t, 3, func(i int) ts.TestService {
+	srvs, addrs := ts.StartN(t, 3, func(i int) ts.TestService {
 		if i == 0 {
 			return hung
 		}
-		return handlers{}
+		return ts.Handlers{}
 	}, window)
 	t.Cleanup(func() { close(release) }) // runs before the servers' Stop, which waits for handlers
 	_ = srvs
 
 	mgr := newManager(t, gorums.WithSendBufferSize(sendBuffer))
-	cfg2 := newConfig(t, mgr, 2, gorums.WithNodeList(addrs))
-	cfg3 := newConfig(t, mgr, 3, gorums.WithNodeList(addrs))
+	cfg2 := ts.NewConfig(t, mgr, 2, addrs)
+	cfg3 := ts.NewConfig(t, mgr, 3, addrs)
 	hungNode := nodeByAddr(t, cfg2, addrs[0])
 
 	// 1 KiB requests fill the hung stream's flow-control window after ~64 of them.
@@ -177,19 +177,19 @@ func checkOneFailed(t *testing.T, what string, err, ctxErr error, id uint32) cod
 // work); after enough calls the slow node's moving-average Latency is larger than each fast
 // node's. Only the ordering is asserted.
 func TestSlowNode(t *testing.T) {
-	slow := handlers{f: func(ctx gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+	slow := ts.Both(func(ctx gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
 		time.Sleep(20 * time.Millisecond)
 		return &ts.Response{Seq: req.GetSeq()}, nil
-	}}
-	_, addrs := startServers(t, 3, func(i int) ts.TestService {
+	})
+	_, addrs := ts.StartN(t, 3, func(i int) ts.TestService {
 		if i == 0 {
 			return slow
 		}
-		return handlers{}
+		return ts.Handlers{}
 	})
 	mgr := newManager(t)
-	cfg3 := newConfig(t, mgr, 3, gorums.WithNodeList(addrs))
-	cfg2 := newConfig(t, mgr, 2, gorums.WithNodeList(addrs))
+	cfg3 := ts.NewConfig(t, mgr, 3, addrs)
+	cfg2 := ts.NewConfig(t, mgr, 2, addrs)
 	slowNode := nodeByAddr(t, cfg3, addrs[0])
 
 	// Calls needing all three give every node a latency sample per call.

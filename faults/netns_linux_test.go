@@ -141,7 +141,7 @@ func TestAcrossNamespaces(t *testing.T) {
 		t.Skipf("skipping: lock file: %v", err)
 	}
 	t.Cleanup(func() { _ = lock.Close() }) // closing releases the lock
-	if err := poll(2*time.Minute, func() bool {
+	if err := ts.Poll(2*time.Minute, func() bool {
 		return syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
 	}); err != nil {
 		t.Skipf("skipping: another process holds %s: %v", lock.Name(), err)
@@ -169,8 +169,8 @@ func TestAcrossNamespaces(t *testing.T) {
 	// fails once data sent on it stays unacknowledged for a second.
 	mgr := newManager(t, gorums.WithGrpcDialOptions(grpc.WithKeepaliveParams(
 		keepalive.ClientParameters{Time: 10 * time.Second, Timeout: time.Second})))
-	cfg2 := newConfig(t, mgr, 2, gorums.WithNodeList(addrs))
-	cfg3 := newConfig(t, mgr, 3, gorums.WithNodeList(addrs))
+	cfg2 := ts.NewConfig(t, mgr, 2, addrs)
+	cfg3 := ts.NewConfig(t, mgr, 3, addrs)
 
 	seq := uint64(0)
 	call := func(cfg *ts.Configuration) error {
@@ -184,7 +184,7 @@ func TestAcrossNamespaces(t *testing.T) {
 		return err
 	}
 	var last error
-	if err := poll(30*time.Second, func() bool { last = call(cfg3); return last == nil }); err != nil {
+	if err := ts.Poll(30*time.Second, func() bool { last = call(cfg3); return last == nil }); err != nil {
 		t.Fatalf("servers in namespaces never answered a call needing all 3: %v", last)
 	}
 	for range 20 {
@@ -207,7 +207,7 @@ func TestAcrossNamespaces(t *testing.T) {
 
 	// Calls go on with the other two while the cut node's connection times out.
 	calls := 0
-	if err := poll(30*time.Second, func() bool {
+	if err := ts.Poll(30*time.Second, func() bool {
 		if err := call(cfg2); err != nil {
 			t.Fatalf("call %d with %s cut off: %v", calls, addrs[0], err)
 		}
@@ -225,7 +225,7 @@ func TestAcrossNamespaces(t *testing.T) {
 	}
 
 	heal()
-	if err := poll(30*time.Second, func() bool { last = call(cfg3); return last == nil }); err != nil {
+	if err := ts.Poll(30*time.Second, func() bool { last = call(cfg3); return last == nil }); err != nil {
 		t.Fatalf("after healing the link, a call needing all 3 still fails: %v", last)
 	}
 	for range 20 {
