@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,10 +32,11 @@ const (
 
 var serverCounts = []int{3, 5}
 
-// echoServer serves both BenchGorums (on the NodeStream) and BenchGRPC (plain unary gRPC):
-// every method replies with its request.
+// echoServer serves BenchGorums (on the NodeStream), BenchGRPC (plain unary gRPC) and
+// BenchStream (plain gRPC bidi stream): every method replies with its request.
 type echoServer struct {
 	benchpb.UnimplementedBenchGRPCServer
+	benchpb.UnimplementedBenchStreamServer
 }
 
 func (echoServer) QC(_ gorums.ServerCtx, in *benchpb.Echo) (*benchpb.Echo, error)  { return in, nil }
@@ -43,8 +45,22 @@ func (echoServer) Unary(_ context.Context, in *benchpb.Echo) (*benchpb.Echo, err
 	return in, nil
 }
 
+// Stream echoes every request inline, in the stream's receive loop, as the Gorums server runs
+// its handlers. It returns when the client ends the stream or the connection closes.
+func (echoServer) Stream(stream grpc.BidiStreamingServer[benchpb.Echo, benchpb.Echo]) error {
+	for {
+		in, err := stream.Recv()
+		if err != nil {
+			return nil // io.EOF or the stream's context ended: nothing more to echo
+		}
+		if err := stream.Send(in); err != nil {
+			return err
+		}
+	}
+}
+
 // startServers starts n loopback servers, each a gorums.Server whose underlying gRPC server
-// also serves BenchGRPC, and returns their addresses. They are stopped, and their Serve
+// also serves BenchGRPC and BenchStream, and returns their addresses. They are stopped, and their Serve
 // goroutines waited for, in tb's cleanup.
 func startServers(tb testing.TB, n int) []string {
 	tb.Helper()
@@ -57,6 +73,7 @@ func startServers(tb testing.TB, n int) []string {
 		srv := gorums.NewServer()
 		benchpb.RegisterBenchGorumsServer(srv, echoServer{})
 		benchpb.RegisterBenchGRPCServer(srv.GRPCServer(), echoServer{})
+		benchpb.RegisterBenchStreamServer(srv.GRPCServer(), echoServer{})
 		served := make(chan struct{})
 		go func() {
 			defer close(served)
@@ -187,6 +204,186 @@ func (c *grpcConfig) unary(ctx context.Context, in *benchpb.Echo) (*benchpb.Echo
 	return c.clients[0].Unary(ctx, in)
 }
 
+// streamConfig is the second, stronger baseline: the best hand-written fan-out on gRPC
+// bidirectional streams. Each server gets one grpc.ClientConn and one long-lived BenchStream
+// stream, and one goroutine receiving on it. A call takes a fresh id, registers itself in
+// pending under that id, sends a copy of its request whose seq is the id to every stream
+// (sends on one stream are serialised by the stream's mutex, as gRPC allows one sender at a
+// time), and returns as soon as a majority replied. The receive goroutines route each reply
+// to its call by seq; replies that arrive after the call forgot its id are dropped.
+//
+// The wire seq is the call id, not the caller's seq, because callers reuse one request (and so
+// one seq) for call after call: a reply left over from the previous call must not count for
+// the next one. Gorums matches replies the same way, by a message id of its own. The reply
+// handed back carries the caller's seq again, so it echoes the caller's request.
+type streamConfig struct {
+	conns   []*grpc.ClientConn
+	streams []*benchStream
+	quorum  int
+	nextID  atomic.Int64
+	cancel  context.CancelFunc // ends every stream
+	wg      sync.WaitGroup     // the receive goroutines
+
+	mu      sync.Mutex
+	pending map[int64]*streamCall // by call id, while the call waits
+}
+
+// benchStream is one server's stream. mu serialises Send and guards err, which is set once the
+// stream is broken; no send is tried after that.
+type benchStream struct {
+	mu     sync.Mutex
+	stream grpc.BidiStreamingClient[benchpb.Echo, benchpb.Echo]
+	err    error
+}
+
+// streamCall is one waiting call. Each stream puts at most one result in results (a reply or
+// an error, recorded in delivered under streamConfig.mu), so with room for one result per
+// stream no send on results ever blocks, whether or not the call still reads it.
+type streamCall struct {
+	results   chan streamResult
+	delivered uint64 // bit i: stream i has delivered its result; guarded by streamConfig.mu
+}
+
+type streamResult struct {
+	reply *benchpb.Echo
+	err   error
+}
+
+// newStreamConfig dials every address and opens one stream on each. In tb's cleanup the
+// streams are ended, their receive goroutines waited for, and the connections closed.
+func newStreamConfig(tb testing.TB, addrs []string) *streamConfig {
+	tb.Helper()
+	if len(addrs) > 64 {
+		tb.Fatalf("stream baseline: %d servers, at most 64", len(addrs))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &streamConfig{quorum: majority(len(addrs)), cancel: cancel, pending: make(map[int64]*streamCall)}
+	tb.Cleanup(c.close)
+	for i, addr := range addrs {
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c.conns = append(c.conns, conn)
+		stream, err := benchpb.NewBenchStreamClient(conn).Stream(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s := &benchStream{stream: stream}
+		c.streams = append(c.streams, s)
+		c.wg.Add(1)
+		go c.receive(i, s)
+	}
+	return c
+}
+
+func (c *streamConfig) close() {
+	c.cancel()
+	c.wg.Wait()
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
+}
+
+// receive routes the replies of stream i to their calls until the stream breaks; then it
+// gives the error to every call still waiting for stream i.
+func (c *streamConfig) receive(i int, s *benchStream) {
+	defer c.wg.Done()
+	bit := uint64(1) << i
+	for {
+		reply, err := s.stream.Recv()
+		if err != nil {
+			s.mu.Lock()
+			s.err = err // before the calls are told: a call registered later fails to send
+			s.mu.Unlock()
+			c.mu.Lock()
+			for _, call := range c.pending {
+				c.deliverLocked(call, bit, streamResult{err: err})
+			}
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Lock()
+		call := c.pending[reply.Seq]
+		if call != nil && call.delivered&bit != 0 {
+			call = nil // the server echoed one request twice; cannot happen, but never block
+		}
+		if call != nil {
+			call.delivered |= bit
+		}
+		c.mu.Unlock()
+		if call != nil {
+			call.results <- streamResult{reply: reply} // has room: see streamCall
+		}
+	}
+}
+
+// deliverLocked gives call the result of the stream of bit unless that stream gave one
+// already. c.mu is held; the send does not block (see streamCall).
+func (c *streamConfig) deliverLocked(call *streamCall, bit uint64, r streamResult) {
+	if call.delivered&bit != 0 {
+		return
+	}
+	call.delivered |= bit
+	call.results <- r
+}
+
+func (s *benchStream) send(req *benchpb.Echo) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	return s.stream.Send(req)
+}
+
+// QC is the stream baseline's quorum call.
+func (c *streamConfig) QC(ctx context.Context, in *benchpb.Echo) (*benchpb.Echo, error) {
+	n := len(c.streams)
+	id := c.nextID.Add(1)
+	req := &benchpb.Echo{Payload: in.Payload, Seq: id}
+	call := &streamCall{results: make(chan streamResult, n)}
+	c.mu.Lock()
+	c.pending[id] = call
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+	}()
+	for i, s := range c.streams {
+		if err := s.send(req); err != nil {
+			c.mu.Lock()
+			c.deliverLocked(call, uint64(1)<<i, streamResult{err: err})
+			c.mu.Unlock()
+		}
+	}
+	var (
+		ok   int
+		errs []error
+	)
+	for range n {
+		select {
+		case r := <-call.results:
+			if r.err != nil {
+				errs = append(errs, r.err)
+				if n-len(errs) < c.quorum {
+					return nil, fmt.Errorf("grpc stream baseline: no quorum: %w", errors.Join(errs...))
+				}
+				continue
+			}
+			ok++
+			if ok >= c.quorum {
+				r.reply.Seq = in.Seq // the reply is this call's alone; see streamConfig
+				return r.reply, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return nil, fmt.Errorf("grpc stream baseline: no quorum: %w", errors.Join(errs...))
+}
+
 // newRequest returns a request with a payload of payloadSize bytes and the given seq.
 func newRequest(seq int64) *benchpb.Echo {
 	return &benchpb.Echo{Payload: bytes.Repeat([]byte{byte(seq)}, payloadSize), Seq: seq}
@@ -258,7 +455,8 @@ func runCallers(b *testing.B, call caller) {
 }
 
 // BenchmarkQuorumCall measures a quorum call with a majority quorum on 3 and 5 loopback
-// servers: Gorums' generated QC method against the hand-written gRPC baseline (grpcConfig.QC).
+// servers: Gorums' generated QC method against the two hand-written gRPC baselines, unary
+// calls (grpcConfig.QC) and one bidi stream per server (streamConfig.QC).
 func BenchmarkQuorumCall(b *testing.B) {
 	for _, n := range serverCounts {
 		b.Run(fmt.Sprintf("gorums/servers=%d", n), func(b *testing.B) {
@@ -267,6 +465,10 @@ func BenchmarkQuorumCall(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("grpc/servers=%d", n), func(b *testing.B) {
 			cfg := newGRPCConfig(b, startServers(b, n))
+			runCallers(b, cfg.QC)
+		})
+		b.Run(fmt.Sprintf("grpcstream/servers=%d", n), func(b *testing.B) {
+			cfg := newStreamConfig(b, startServers(b, n))
 			runCallers(b, cfg.QC)
 		})
 	}
@@ -293,6 +495,7 @@ func TestBaselineAndGorumsAgree(t *testing.T) {
 			addrs := startServers(t, n)
 			gcfg := newGorumsConfig(t, addrs)
 			bcfg := newGRPCConfig(t, addrs)
+			scfg := newStreamConfig(t, addrs)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			in := newRequest(42)
@@ -303,6 +506,7 @@ func TestBaselineAndGorumsAgree(t *testing.T) {
 			}{
 				{"gorums QC", gcfg.QC},
 				{"grpc QC", bcfg.QC},
+				{"grpcstream QC", scfg.QC},
 				{"gorums RPC", gcfg.Nodes()[0].RPC},
 				{"grpc Unary", bcfg.unary},
 			}
