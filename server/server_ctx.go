@@ -8,6 +8,7 @@ import "context"
 type ServerCtx struct {
 	context.Context
 	lock *handlerLock
+	seq  uint64 // the request this context was made for
 }
 
 // Release lets the stream's next request start before this handler returns. Until a handler
@@ -16,6 +17,6 @@ type ServerCtx struct {
 // Release more than once, or after the handler returned, does nothing.
 func (c ServerCtx) Release() {
 	if c.lock != nil {
-		c.lock.release()
+		c.lock.release(c.seq)
 	}
 }

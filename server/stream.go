@@ -31,6 +31,7 @@ type stream struct {
 
 	outbox *actor.Mailbox[outMsg]
 	sender *actor.Actor[outMsg]
+	lock   handlerLock // the receive loop's token
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -50,6 +51,7 @@ type outMsg struct {
 
 func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
+	s.lock.takeOver = s.takeOver
 	addr := "unknown"
 	if p, ok := peer.FromContext(s.ctx); ok && p.Addr != nil {
 		addr = p.Addr.String()
@@ -167,10 +169,10 @@ func (s *stream) dispatch(m *wire.Message) bool {
 	if ce := s.log.Check(zap.DebugLevel, "request"); ce != nil {
 		ce.Write(logfield.Method(m.Method), logfield.MsgID(m.MessageID))
 	}
-	lock := &handlerLock{takeOver: s.takeOver}
+	seq := s.lock.lend()
 	defer s.running.Done()
-	s.run(h, ServerCtx{Context: ctx, lock: lock}, req, out)
-	return lock.returned()
+	s.run(h, ServerCtx{Context: ctx, lock: &s.lock, seq: seq}, req, out)
+	return s.lock.returned(seq)
 }
 
 func (s *stream) startHandler() bool {
