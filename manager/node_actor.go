@@ -117,6 +117,8 @@ func withdrawn(r Request) bool {
 	return r.Ctx.Err() != nil && !isClosed(r.Done)
 }
 
+func noMethod([]byte) string { return "" }
+
 func isClosed(ch <-chan struct{}) bool {
 	select {
 	case <-ch:
@@ -203,7 +205,8 @@ func (a *nodeActor) postConnect() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msg
 func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
 	defer a.receivers.Done()
 	n := a.node
-	var m wire.Message
+	// Replies are matched by message ID; their method names are not needed.
+	m := wire.Message{MethodOf: noMethod}
 	for {
 		err := stream.RecvMsg(&m)
 		if err == nil && m.DecodeErr != nil {
@@ -226,7 +229,7 @@ func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientS
 		}
 		e, ok := n.pending.take(m.MessageID)
 		if !ok {
-			n.log.Debug("late reply dropped", logfield.MsgID(m.MessageID), logfield.Method(m.Method))
+			n.log.Debug("late reply dropped", logfield.MsgID(m.MessageID))
 			continue
 		}
 		n.recordLatency(time.Since(e.sentAt))

@@ -8,6 +8,7 @@ import (
 // Handler serves one method. It is made by UnaryHandler, OneWayHandler or StreamHandler,
 // usually in generated Register<Service>Server functions.
 type Handler struct {
+	method      string // set by RegisterHandler
 	requestType protoreflect.MessageType
 	serve       func(ctx ServerCtx, req proto.Message, out replier)
 }

@@ -50,8 +50,18 @@ func (s *Server) RegisterHandler(method string, h Handler) {
 	for k, v := range old {
 		next[k] = v
 	}
+	h.method = method
 	next[method] = h
 	s.handlers.Store(&next)
+}
+
+// methodName is the wire.Message MethodOf of the server's receive loops: a served method's
+// name is the handler map's own string, so requests cost no string allocation.
+func (s *Server) methodName(name []byte) string {
+	if h, ok := (*s.handlers.Load())[string(name)]; ok {
+		return h.method
+	}
+	return string(name)
 }
 
 func (s *Server) handler(method string) (Handler, bool) {

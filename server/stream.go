@@ -32,6 +32,7 @@ type stream struct {
 	outbox *actor.Mailbox[outMsg]
 	sender *actor.Actor[outMsg]
 	lock   handlerLock // the receive loop's token
+	out    wire.Frame  // the sender's frame, reused: SendMsg encodes before it returns
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -45,7 +46,7 @@ type stream struct {
 // outMsg is a reply for the sender, or (flushed != nil) a marker it acknowledges once every
 // reply queued before it is on the stream.
 type outMsg struct {
-	frame   *wire.Frame
+	frame   []byte // an encoded reply
 	flushed chan struct{}
 }
 
@@ -74,7 +75,10 @@ func (s *stream) write(_ context.Context, m outMsg) {
 		close(m.flushed)
 		return
 	}
-	if err := s.ss.SendMsg(m.frame); err != nil {
+	s.out.Bytes = m.frame
+	err := s.ss.SendMsg(&s.out)
+	s.out.Bytes = nil
+	if err != nil {
 		s.end(err)
 	}
 }
@@ -128,7 +132,7 @@ func (s *stream) endError() error {
 // receive is the receive loop; it runs while it holds the stream's handler lock.
 func (s *stream) receive() {
 	defer s.srv.wg.Done()
-	var m wire.Message
+	m := wire.Message{MethodOf: s.srv.methodName}
 	for {
 		if err := s.ss.RecvMsg(&m); err != nil {
 			s.end(err)
@@ -235,7 +239,7 @@ func (r replier) send(resp proto.Message, err error) error {
 			return err
 		}
 	}
-	if err := r.s.outbox.Send(r.s.ctx, outMsg{frame: &wire.Frame{Bytes: b}}); err != nil {
+	if err := r.s.outbox.Send(r.s.ctx, outMsg{frame: b}); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil

@@ -36,6 +36,10 @@ type Message struct {
 	// DecodeErr is the error of the Decode that filled this message, kept so that a receive
 	// loop can tell a malformed message from a broken stream after gRPC has wrapped the error.
 	DecodeErr error
+	// MethodOf, if set, turns the method name's bytes into Method. A receiver that knows the
+	// names to expect returns its own copy, so that decoding allocates no string per message;
+	// one that has no use for the name returns "". Decode keeps it.
+	MethodOf func(name []byte) string
 }
 
 // ErrMalformed is wrapped by every decoding error.
@@ -156,7 +160,7 @@ func appendMetadata(b []byte, id uint64, method string, statusBytes []byte, entr
 
 // Decode parses a framed message into m, replacing its contents. m.Payload aliases b.
 func (m *Message) Decode(b []byte) error {
-	*m = Message{}
+	*m = Message{MethodOf: m.MethodOf}
 	err := m.decode(b)
 	m.DecodeErr = err
 	return err
@@ -192,7 +196,11 @@ func (m *Message) decodeMetadata(b []byte) error {
 		case num == fieldMethod && typ == protowire.BytesType:
 			var v []byte
 			v, n = protowire.ConsumeBytes(b)
-			m.Method = string(v)
+			if m.MethodOf != nil {
+				m.Method = m.MethodOf(v)
+			} else {
+				m.Method = string(v)
+			}
 		case num == fieldStatus && typ == protowire.BytesType:
 			var v []byte
 			if v, n = protowire.ConsumeBytes(b); n >= 0 {

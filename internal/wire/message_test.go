@@ -123,3 +123,27 @@ func TestCodecUnmarshalReportsMalformedInMessage(t *testing.T) {
 		t.Fatalf("a good message after a bad one: %+v, %v", m, err)
 	}
 }
+
+func TestDecodeMethodOf(t *testing.T) {
+	const known = "pkg.Svc.M"
+	b, err := Encode(3, known, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	m := Message{MethodOf: func(name []byte) string {
+		seen = append(seen, string(name))
+		return known
+	}}
+	for range 2 { // Decode keeps MethodOf from one message to the next
+		if err := m.Decode(b); err != nil {
+			t.Fatal(err)
+		}
+		if m.Method != known || m.MessageID != 3 {
+			t.Fatalf("decoded %+v", m)
+		}
+	}
+	if len(seen) != 2 || seen[0] != known {
+		t.Fatalf("MethodOf saw %q", seen)
+	}
+}
