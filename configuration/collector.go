@@ -1,7 +1,9 @@
 package configuration
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,29 +21,57 @@ import (
 // drains that mailbox: the caller's for a synchronous call, a goroutine of its own for async
 // and correctable calls. Only that goroutine touches the call after send returns.
 type call struct {
-	ctx      context.Context
-	cfg      Configuration
-	method   string
-	msgID    uint64
-	start    time.Time
-	log      *zap.Logger
-	replies  chan manager.Response // room for one response per node (more for streams)
-	done     chan struct{}         // closed by finish: node actors then neither send nor deliver
-	sentTo   []*manager.Node
-	answered map[uint32]bool // nodes whose response arrived; the others are forgotten at the end
+	ctx     context.Context
+	cfg     Configuration
+	method  string
+	msgID   uint64
+	start   time.Time
+	log     *zap.Logger
+	replies chan manager.Response // room for one response per node (more for streams)
+	done    chan struct{}         // closed by finish: node actors then neither send nor deliver
+	// state says, for each node of cfg (by position), whether the call's request went to it
+	// and whether its response came; finish forgets the requests that got none.
+	state []nodeState
+	sent  int // nodes the request went to
+}
+
+type nodeState uint8
+
+const (
+	notSent nodeState = iota
+	sent
+	answered
+)
+
+// unanswerAll makes finish forget the request of every node it went to: a stream's nodes may
+// send more replies after their first.
+func (c *call) unanswerAll() {
+	for i, st := range c.state {
+		if st == answered {
+			c.state[i] = sent
+		}
+	}
+}
+
+// markAnswered records that node id's response came. Nodes are sorted by ID, so a binary
+// search finds it without a map per call.
+func (c *call) markAnswered(id uint32) {
+	if i, ok := slices.BinarySearchFunc(c.cfg.nodes, id, func(n *manager.Node, id uint32) int { return cmp.Compare(n.ID(), id) }); ok {
+		c.state[i] = answered
+	}
 }
 
 func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize int) *call {
 	return &call{
-		ctx:      ctx,
-		cfg:      cfg,
-		method:   method,
-		msgID:    cfg.mgr.NextMsgID(),
-		start:    time.Now(),
-		log:      cfg.mgr.Logger(),
-		replies:  make(chan manager.Response, mailboxSize),
-		done:     make(chan struct{}),
-		answered: make(map[uint32]bool, len(cfg.nodes)),
+		ctx:     ctx,
+		cfg:     cfg,
+		method:  method,
+		msgID:   cfg.mgr.NextMsgID(),
+		start:   time.Now(),
+		log:     cfg.mgr.Logger(),
+		replies: make(chan manager.Response, mailboxSize),
+		done:    make(chan struct{}),
+		state:   make([]nodeState, len(cfg.nodes)),
 	}
 }
 
@@ -53,7 +83,7 @@ func (c *call) send(frameFor func(n *manager.Node) (*wire.Frame, error), fail fu
 
 // sendWith is send for calls that may get many replies per node (stream).
 func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), stream bool, fail func(id uint32, err error)) {
-	for _, n := range c.cfg.nodes {
+	for i, n := range c.cfg.nodes {
 		f, err := frameFor(n)
 		if err == nil && f == nil {
 			continue
@@ -62,17 +92,20 @@ func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), str
 			err = manager.TryEnqueue(n, manager.Request{Ctx: c.ctx, MsgID: c.msgID, Frame: f, Reply: c.replies, Stream: stream, Done: c.done})
 		}
 		if err != nil {
-			c.answered[n.ID()] = true
+			c.state[i] = answered // its failure is its answer
 			c.logResponse(n.ID(), err)
 			fail(n.ID(), err)
 			continue
 		}
-		c.sentTo = append(c.sentTo, n)
+		c.state[i] = sent
+		c.sent++
 	}
 	if ce := c.log.Check(zap.DebugLevel, "call sent"); ce != nil {
-		ids := make([]uint32, len(c.sentTo))
-		for i, n := range c.sentTo {
-			ids[i] = n.ID()
+		ids := make([]uint32, 0, c.sent)
+		for i, n := range c.cfg.nodes {
+			if c.state[i] == sent {
+				ids = append(ids, n.ID())
+			}
 		}
 		ce.Write(logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.Nodes(ids))
 	}
@@ -80,7 +113,7 @@ func (c *call) sendWith(frameFor func(n *manager.Node) (*wire.Frame, error), str
 
 // receive records r's node as answered and decodes r into the node's reply or its error.
 func receive[Resp proto.Message](c *call, r manager.Response) (Resp, error) {
-	c.answered[r.NodeID] = true
+	c.markAnswered(r.NodeID)
 	resp, err := decodeResponse[Resp](r)
 	c.logResponse(r.NodeID, err)
 	return resp, err
@@ -123,8 +156,8 @@ func (c *call) finish(replies, errs int, err error) {
 	if err == nil || c.ctx.Err() == nil {
 		close(c.done)
 	}
-	for _, n := range c.sentTo {
-		if !c.answered[n.ID()] {
+	for i, n := range c.cfg.nodes {
+		if c.state[i] == sent {
 			manager.Forget(n, c.msgID)
 		}
 	}

@@ -192,7 +192,7 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 			done, err = t.fail(id, cause)
 		}
 	})
-	t.expected = len(cl.sentTo) + len(t.errs)
+	t.expected = cl.sent + len(t.errs)
 	if !done && t.expected == len(t.errs) {
 		done, err = t.checkComplete()
 	}
@@ -215,7 +215,7 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 			}
 		}
 		if stream {
-			clear(cl.answered) // a stream's nodes may still reply: forget every one of them
+			cl.unanswerAll() // a stream's nodes may still reply: forget every one of them
 		}
 		cl.finish(len(t.replies), len(t.errs), err)
 		corr.publish(t.out, t.level, true, err)

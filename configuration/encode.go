@@ -16,7 +16,7 @@ func encodeRequest(ctx context.Context, msgID uint64, method string, in proto.Me
 	if err != nil {
 		return nil, err
 	}
-	return &wire.Frame{Bytes: b}, nil
+	return wire.NewFrame(b), nil
 }
 
 func outgoingEntries(ctx context.Context) []wire.Entry {

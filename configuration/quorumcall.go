@@ -56,7 +56,7 @@ func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 	})
 	// Nodes that perNode left out count as neither replies nor failures: the call needs a
 	// quorum of the nodes that were asked.
-	q.t.expected = len(q.cl.sentTo) + len(q.t.errs)
+	q.t.expected = q.cl.sent + len(q.t.errs)
 	if !q.done && q.t.expected == len(q.t.errs) {
 		q.out, q.done, q.err = q.t.checkComplete()
 	}

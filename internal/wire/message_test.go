@@ -9,6 +9,7 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -25,7 +26,7 @@ func TestEncodeExactBytes(t *testing.T) {
 	}
 	// The codec's *Message path frames the same bytes.
 	viaCodec, err := Codec{}.Marshal(&Message{MessageID: 1, Method: "dev.ZorumsService.QuorumCall", Payload: []byte{0x0a, 0x01, 0x78}})
-	if err != nil || !bytes.Equal(viaCodec, wantBytes) {
+	if err != nil || !bytes.Equal(viaCodec.Materialize(), wantBytes) {
 		t.Fatalf("Codec.Marshal: got % x, %v", viaCodec, err)
 	}
 }
@@ -38,7 +39,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m Message
-	if err := (Codec{}).Unmarshal(b, &m); err != nil {
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &m); err != nil {
 		t.Fatal(err)
 	}
 	if m.MessageID != 1<<40 || m.Method != "pkg.Svc.M" || !proto.Equal(m.Status, st) {
@@ -92,10 +93,10 @@ func TestCodecRejectsWrongTypes(t *testing.T) {
 	if _, err := (Codec{}).Marshal("x"); err == nil {
 		t.Fatal("Marshal(string) succeeded")
 	}
-	if err := (Codec{}).Unmarshal([]byte{0, 0}, new(Frame)); err == nil {
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer([]byte{0, 0})}, new(Frame)); err == nil {
 		t.Fatal("Unmarshal into *Frame succeeded")
 	}
-	if b, err := (Codec{}).Marshal(&Frame{Bytes: []byte{1, 2}}); err != nil || !bytes.Equal(b, []byte{1, 2}) {
+	if b, err := (Codec{}).Marshal(&Frame{Bytes: []byte{1, 2}}); err != nil || !bytes.Equal(b.Materialize(), []byte{1, 2}) {
 		t.Fatalf("Marshal(*Frame) = % x, %v", b, err)
 	}
 }
@@ -112,14 +113,14 @@ func BenchmarkEncode(b *testing.B) {
 
 func TestCodecUnmarshalReportsMalformedInMessage(t *testing.T) {
 	var m Message
-	if err := (Codec{}).Unmarshal([]byte{5, 0x08}, &m); err != nil {
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer([]byte{5, 0x08})}, &m); err != nil {
 		t.Fatalf("Unmarshal = %v; a malformed message must be reported in DecodeErr, not to gRPC", err)
 	}
 	if !errors.Is(m.DecodeErr, ErrMalformed) {
 		t.Fatalf("DecodeErr = %v, want ErrMalformed", m.DecodeErr)
 	}
 	b, _ := Encode(3, "a.B.C", nil, nil, nil)
-	if err := (Codec{}).Unmarshal(b, &m); err != nil || m.DecodeErr != nil || m.MessageID != 3 {
+	if err := (Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &m); err != nil || m.DecodeErr != nil || m.MessageID != 3 {
 		t.Fatalf("a good message after a bad one: %+v, %v", m, err)
 	}
 }
@@ -145,5 +146,23 @@ func TestDecodeMethodOf(t *testing.T) {
 	}
 	if len(seen) != 2 || seen[0] != known {
 		t.Fatalf("MethodOf saw %q", seen)
+	}
+}
+
+func TestNewFrameSharesItsBuffers(t *testing.T) {
+	b := []byte{2, 0x08, 1, 0}
+	f := NewFrame(b)
+	first, err := Codec{}.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := Codec{}.Marshal(f)
+	if &first[0] != &second[0] || !bytes.Equal(first.Materialize(), b) {
+		t.Fatal("a Frame from NewFrame should hand every stream the same buffers")
+	}
+	f.Bytes = []byte{2, 0x08, 2, 0} // replaced: the old buffers must not be sent
+	third, _ := Codec{}.Marshal(f)
+	if !bytes.Equal(third.Materialize(), f.Bytes) {
+		t.Fatalf("Marshal after Bytes changed = % x", third.Materialize())
 	}
 }
