@@ -49,7 +49,7 @@ func AsyncCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c C
 
 func startAsync[Req, Resp proto.Message, Out any](q *quorumCall[Req, Resp, Out]) *Async[Out] {
 	a := &Async[Out]{done: make(chan struct{})}
-	if q.done && q.cl == nil {
+	if !q.started {
 		a.out, a.err = q.out, q.err
 		close(a.done)
 		return a

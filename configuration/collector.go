@@ -62,7 +62,13 @@ func (c *call) markAnswered(id uint32) {
 }
 
 func newCall(ctx context.Context, cfg Configuration, method string, mailboxSize int) *call {
-	return &call{
+	c := &call{}
+	c.init(ctx, cfg, method, mailboxSize)
+	return c
+}
+
+func (c *call) init(ctx context.Context, cfg Configuration, method string, mailboxSize int) {
+	*c = call{
 		ctx:     ctx,
 		cfg:     cfg,
 		method:  method,

@@ -187,7 +187,8 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 		done bool
 		err  error
 	)
-	cl.sendWith(framer(ctx, cl.msgID, method, in, perNode), stream, func(id uint32, cause error) {
+	frames := &framer[Req]{ctx: ctx, msgID: cl.msgID, method: method, in: in, perNode: perNode}
+	cl.sendWith(frames.frameFor, stream, func(id uint32, cause error) {
 		if !done {
 			done, err = t.fail(id, cause)
 		}

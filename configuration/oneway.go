@@ -97,10 +97,10 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 	o := getCallOptions(opts)
 	sent, done := oneWaySignals(o, len(c.nodes))
 	msgID := c.mgr.NextMsgID()
-	frameFor := framer(ctx, msgID, method, in, perNode)
+	frames := &framer[Req]{ctx: ctx, msgID: msgID, method: method, in: in, perNode: perNode}
 	waiting := 0
 	for _, n := range c.nodes {
-		frame, err := frameFor(n)
+		frame, err := frames.frameFor(n)
 		if err != nil {
 			manager.LoggerOf(n).Warn("multicast: request does not encode", logfield.Method(method), logfield.Error(err))
 			continue

@@ -28,13 +28,16 @@ func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c 
 	return startQuorumCall(ctx, c, method, in, perNode, qf).await()
 }
 
-// quorumCall is a quorum call whose requests are on their way; await runs its collector.
+// quorumCall is a quorum call whose requests are on their way; await runs its collector. Its
+// parts are held by value so that a call costs one allocation for them all.
 type quorumCall[Req, Resp proto.Message, Out any] struct {
-	cl   *call
-	t    *tally[Req, Resp, Out]
-	out  Out
-	done bool
-	err  error
+	cl      call
+	t       tally[Req, Resp, Out]
+	frames  framer[Req]
+	started bool // false for a call decided before anything was sent
+	out     Out
+	done    bool
+	err     error
 }
 
 // startQuorumCall sends the requests from the caller's goroutine, so that calls issued one
@@ -47,9 +50,11 @@ func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 		q.done, q.err = true, incompleteError(0, nil)
 		return q
 	}
-	q.cl = newCall(ctx, c, method, len(c.nodes))
-	q.t = newTally(in, len(c.nodes), qf)
-	q.cl.send(framer(ctx, q.cl.msgID, method, in, perNode), func(id uint32, cause error) {
+	q.started = true
+	q.cl.init(ctx, c, method, len(c.nodes))
+	q.t.init(in, len(c.nodes), qf)
+	q.frames = framer[Req]{ctx: ctx, msgID: q.cl.msgID, method: method, in: in, perNode: perNode}
+	q.cl.send(q.frames.frameFor, func(id uint32, cause error) {
 		if !q.done {
 			q.out, q.done, q.err = q.t.fail(id, cause)
 		}
@@ -66,10 +71,10 @@ func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 // await is the collector: it takes responses from the call's mailbox and feeds the tally until
 // the call is decided or its context ends.
 func (q *quorumCall[Req, Resp, Out]) await() (Out, error) {
-	if q.cl == nil {
+	if !q.started {
 		return q.out, q.err
 	}
-	cl, t := q.cl, q.t
+	cl, t := &q.cl, &q.t
 	for !q.done {
 		select {
 		case r := <-cl.replies:
@@ -88,28 +93,32 @@ func (q *quorumCall[Req, Resp, Out]) await() (Out, error) {
 	return q.out, q.err
 }
 
-// framer returns the function that gives each node its frame: one shared encoding of in, or
-// one per node when perNode is set (nil from perNode skips the node).
-func framer[Req proto.Message](ctx context.Context, msgID uint64, method string, in Req, perNode func(Req, uint32) Req) func(*manager.Node) (*wire.Frame, error) {
-	if perNode == nil {
-		var shared *wire.Frame
-		var sharedErr error
-		encoded := false
-		return func(*manager.Node) (*wire.Frame, error) {
-			if !encoded {
-				shared, sharedErr = encodeRequest(ctx, msgID, method, in)
-				encoded = true
-			}
-			return shared, sharedErr
+// framer gives each node of a call its frame: one shared encoding of in, made for the first
+// node, or one per node when perNode is set (nil from perNode skips the node).
+type framer[Req proto.Message] struct {
+	ctx     context.Context
+	msgID   uint64
+	method  string
+	in      Req
+	perNode func(Req, uint32) Req
+	shared  *wire.Frame
+	err     error
+	encoded bool
+}
+
+func (f *framer[Req]) frameFor(n *manager.Node) (*wire.Frame, error) {
+	if f.perNode == nil {
+		if !f.encoded {
+			f.shared, f.err = encodeRequest(f.ctx, f.msgID, f.method, f.in)
+			f.encoded = true
 		}
+		return f.shared, f.err
 	}
-	return func(n *manager.Node) (*wire.Frame, error) {
-		msg := perNode(in, n.ID())
-		if isNil(msg) {
-			return nil, nil
-		}
-		return encodeRequest(ctx, msgID, method, msg)
+	msg := f.perNode(f.in, n.ID())
+	if isNil(msg) {
+		return nil, nil
 	}
+	return encodeRequest(f.ctx, f.msgID, f.method, msg)
 }
 
 // isNil reports whether a message pointer is nil (a typed nil inside the interface included).

@@ -12,7 +12,13 @@ type tally[Req, Resp, Out any] struct {
 }
 
 func newTally[Req, Resp, Out any](in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) *tally[Req, Resp, Out] {
-	return &tally[Req, Resp, Out]{in: in, qf: qf, expected: expected, replies: make(map[uint32]Resp, expected)}
+	t := &tally[Req, Resp, Out]{}
+	t.init(in, expected, qf)
+	return t
+}
+
+func (t *tally[Req, Resp, Out]) init(in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) {
+	*t = tally[Req, Resp, Out]{in: in, qf: qf, expected: expected, replies: make(map[uint32]Resp, expected)}
 }
 
 // reply adds node id's reply and asks the quorum function. done is true when the call is over:
