@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -9,6 +10,10 @@ import (
 
 // DefaultReceiveBufferSize is the default of WithReceiveBufferSize.
 const DefaultReceiveBufferSize = 1024
+
+// DefaultKeepaliveMinTime is the shortest interval between a client's keepalive pings that a
+// server accepts by default.
+const DefaultKeepaliveMinTime = 5 * time.Second
 
 type options struct {
 	grpcOpts  []grpc.ServerOption

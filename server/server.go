@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/quorumcall/gorums/internal/wire"
 )
@@ -31,8 +32,14 @@ func New(opts ...Option) *Server {
 		opt.apply(&o)
 	}
 	// WaitForHandlers: Stop returns only once every stream handler has returned, so no
-	// handler can start a goroutine after Stop's own wait has begun.
-	grpcOpts := append([]grpc.ServerOption{grpc.WaitForHandlers(true)}, o.grpcOpts...)
+	// handler can start a goroutine after Stop's own wait has begun. The keepalive policy lets
+	// clients ping as often as every DefaultKeepaliveMinTime (gRPC's own default refuses
+	// pings more often than every 5 minutes), so that clients can detect a dead or
+	// partitioned server quickly; WithGRPCServerOptions can set another.
+	grpcOpts := append([]grpc.ServerOption{
+		grpc.WaitForHandlers(true),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: DefaultKeepaliveMinTime, PermitWithoutStream: true}),
+	}, o.grpcOpts...)
 	s := &Server{opts: o, grpc: grpc.NewServer(grpcOpts...), drain: make(chan struct{})}
 	empty := map[string]Handler{}
 	s.handlers.Store(&empty)
