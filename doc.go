@@ -52,7 +52,7 @@
 //	WithReceiveBufferSize(n)       replies queued per client stream (default 1024)
 //	WithGRPCServerOptions(opts...) options of the underlying gRPC server
 //	WithConnectCallback(f)         called with each new client stream's context
-//	WithServerLogger(*zap.Logger)  stream lifecycle at Info, requests at Debug (default: no-op)
+//	WithLogger(*zap.Logger)        the same option as the manager's: streams at Info, requests at Debug
 //
 // # Errors
 //

@@ -71,8 +71,23 @@ func WithGrpcDialOptions(opts ...grpc.DialOption) ManagerOption {
 // WithDialTimeout makes NewConfiguration wait up to d for its new nodes to connect.
 func WithDialTimeout(d time.Duration) ManagerOption { return manager.WithDialTimeout(d) }
 
-// WithLogger sets the manager's zap logger (default: a no-op logger).
-func WithLogger(l *zap.Logger) ManagerOption { return manager.WithLogger(l) }
+// LoggerOption is what WithLogger returns: it is both a ManagerOption and a ServerOption.
+type LoggerOption struct {
+	managerOption
+	serverOption
+}
+
+type (
+	managerOption = manager.Option
+	serverOption  = server.Option
+)
+
+// WithLogger sets the zap logger of a manager (node lifecycle at Info/Warn, call traces at
+// Debug) or of a server (stream lifecycle at Info, requests at Debug). The default logs
+// nothing; the library never touches zap's globals.
+func WithLogger(l *zap.Logger) LoggerOption {
+	return LoggerOption{managerOption: manager.WithLogger(l), serverOption: server.WithLogger(l)}
+}
 
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }
@@ -207,8 +222,6 @@ func WithConnectCallback(f func(context.Context)) ServerOption {
 	return server.WithConnectCallback(f)
 }
 
-// WithServerLogger sets the server's zap logger (default: a no-op logger).
-func WithServerLogger(l *zap.Logger) ServerOption { return server.WithLogger(l) }
 
 // UnaryHandler serves a method with one reply per request.
 func UnaryHandler[Req, Resp proto.Message](f func(ServerCtx, Req) (Resp, error)) Handler {

@@ -103,12 +103,15 @@ func (t *levelTally[Req, Resp, Out]) reply(id uint32, r Resp) (better, done bool
 	}
 	t.replies[id] = r
 	out, level, ok := t.qf(t.in, t.replies)
-	if level > t.level || ok {
-		better = level > t.level || ok
-		t.out, t.level = out, max(level, t.level)
-	}
 	if ok {
-		return better, true, nil
+		// The final result is the one the quorum function gave with done, at the level it
+		// gave it, even if an earlier result had a higher one.
+		t.out, t.level = out, level
+		return true, true, nil
+	}
+	if level > t.level {
+		better = true
+		t.out, t.level = out, level
 	}
 	done, err = t.checkComplete()
 	return better, done, err

@@ -1,6 +1,7 @@
 package configuration
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +33,7 @@ func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
 	if err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
-	slices.SortFunc(specs, func(a, b manager.NodeSpec) int { return int(int64(a.ID) - int64(b.ID)) })
+	slices.SortFunc(specs, func(a, b manager.NodeSpec) int { return cmp.Compare(a.ID, b.ID) })
 	for i := 1; i < len(specs); i++ {
 		if specs[i].ID == specs[i-1].ID {
 			return Configuration{}, errorf("%s: %s and %s have the same node ID %d", o.name, specs[i-1].Addr, specs[i].Addr, specs[i].ID)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -229,7 +230,9 @@ func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientS
 		}
 		e, ok := n.pending.take(m.MessageID)
 		if !ok {
-			n.log.Debug("late reply dropped", logfield.MsgID(m.MessageID))
+			if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
+				ce.Write(logfield.MsgID(m.MessageID))
+			}
 			continue
 		}
 		n.recordLatency(time.Since(e.sentAt))

@@ -17,6 +17,9 @@
 // payload that does not parse an InvalidArgument reply, a panicking handler an Internal reply;
 // an envelope that does not parse ends only its stream, with an InvalidArgument status.
 //
-// RegisterHandler, Serve, Stop and GracefulStop are safe for concurrent use. Stop and
-// GracefulStop wait for running handlers, which see their context end, to return.
+// RegisterHandler, Serve, Stop and GracefulStop are safe for concurrent use. Stop ends every
+// stream, so running handlers see their context end, and waits for them to return.
+// GracefulStop lets running handlers finish and their replies go out before it ends the
+// streams; requests that arrive meanwhile get Unavailable. A handler that waits for a later
+// request of its own stream (after Release) would wait forever: GracefulStop waits for it.
 package server

@@ -164,7 +164,8 @@ func (s *stream) dispatch(m *wire.Message) bool {
 		return true
 	}
 	if !s.startHandler() {
-		return true // draining: the request is dropped, as after the stream's end
+		out.send(nil, status.Errorf(codes.Unavailable, "gorums: server is shutting down; %s not handled", m.Method))
+		return true
 	}
 	ctx := s.ctx
 	if len(m.Entries) > 0 {

@@ -66,7 +66,7 @@ func (s *storageServer) WriteQC(_ gorums.ServerCtx, in *storage.State) (*storage
 
 // newServer returns a Gorums server with a fresh storageServer registered on it.
 func newServer(log *zap.Logger) *gorums.Server {
-	srv := gorums.NewServer(gorums.WithServerLogger(log))
+	srv := gorums.NewServer(gorums.WithLogger(log))
 	storage.RegisterStorageServer(srv, newStorageServer(log))
 	return srv
 }
