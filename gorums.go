@@ -222,7 +222,6 @@ func WithConnectCallback(f func(context.Context)) ServerOption {
 	return server.WithConnectCallback(f)
 }
 
-
 // UnaryHandler serves a method with one reply per request.
 func UnaryHandler[Req, Resp proto.Message](f func(ServerCtx, Req) (Resp, error)) Handler {
 	return server.UnaryHandler(f)
