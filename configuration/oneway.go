@@ -3,6 +3,8 @@ package configuration
 import (
 	"context"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumcall/gorums/internal/logfield"
@@ -98,7 +100,12 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 	sent, done := oneWaySignals(o, len(c.nodes))
 	msgID := c.mgr.NextMsgID()
 	frames := &framer[Req]{ctx: ctx, msgID: msgID, method: method, in: in, perNode: perNode}
+	// First every node whose mailbox has room, then, waiting for room, the rest: a node that
+	// does not keep up must not hold the message back from the others. Each node still gets
+	// its messages in the order they were sent.
 	waiting := 0
+	var full []manager.Request
+	var fullNodes []*manager.Node
 	for _, n := range c.nodes {
 		frame, err := frames.frameFor(n)
 		if err != nil {
@@ -108,7 +115,17 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 		if frame == nil {
 			continue
 		}
-		if manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent, Done: done}) == nil {
+		r := manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Sent: sent, Done: done}
+		switch err := manager.TryEnqueue(n, r); {
+		case err == nil:
+			waiting++
+		case status.Code(err) == codes.ResourceExhausted:
+			full = append(full, r)
+			fullNodes = append(fullNodes, n)
+		}
+	}
+	for i, r := range full {
+		if manager.Enqueue(fullNodes[i], r) == nil {
 			waiting++
 		}
 	}

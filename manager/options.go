@@ -87,7 +87,8 @@ func WithBackoff(cfg backoff.Config) Option {
 // DefaultSendBufferSize). It bounds the backlog toward a node that does not keep up: once its
 // mailbox is full, quorum, async and correctable calls fail that node at once with
 // ResourceExhausted and go on with the others, while ordered RPCs and one-way calls wait for
-// room until their context ends. A size of 0 is taken as 1.
+// room until their context ends (a multicast queues for every node with room first, so a full
+// node holds back only its own copy). A size of 0 is taken as 1.
 func WithSendBufferSize(size uint) Option {
 	return optionFunc(func(o *options) { o.sendBuffer = int(size) })
 }

@@ -1,0 +1,95 @@
+package calltypes
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/quorumcall/gorums"
+)
+
+// silentListener accepts TCP connections and never speaks HTTP/2: a node connecting to it
+// stays in its first connection attempt, so its actor takes nothing from its mailbox.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = lis.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return lis.Addr().String()
+}
+
+// A node whose mailbox is full (here: stuck in its first connection attempt) must not keep a
+// multicast from the other nodes, even when it has the lowest ID and so comes first.
+func TestMulticastNotHeldBackByFullNode(t *testing.T) {
+	silent := silentListener(t)
+	a, b := NewServer(2, Behavior{}), NewServer(3, Behavior{})
+	addrA, addrB := startServer(t, a), startServer(t, b)
+	mgr := NewManager(
+		gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
+		gorums.WithSendBufferSize(1),
+	)
+	t.Cleanup(func() { _ = mgr.Close() })
+	cfg, err := mgr.NewConfiguration(QSpec{Q: 2}, gorums.WithNodeMap(map[string]uint32{silent: 1, addrA: 2, addrB: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	stuck := cfg.Nodes()[0]
+	if stuck.ID() != 1 {
+		t.Fatalf("first node is %d, want the silent node 1", stuck.ID())
+	}
+	// Fill the stuck node's one-message mailbox.
+	stuck.Unicast(ctx, &Request{Seq: 1}, gorums.WithNoSendWaiting())
+
+	callCtx, cancel := context.WithCancel(ctx)
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		cfg.Multicast(callCtx, &Request{Seq: 2}, gorums.WithNoSendWaiting())
+	}()
+	for _, srv := range []*Server{a, b} {
+		got := srv.WaitFor(ctx, func(arr []Arrival) bool {
+			for _, x := range arr {
+				if x.Method == MMulticast && x.Seq == 2 {
+					return true
+				}
+			}
+			return false
+		})
+		if !got {
+			t.Fatalf("server %d never got the multicast while node 1's mailbox was full", srv.ID())
+		}
+	}
+	// The call itself still waits for room at the stuck node, until its context ends.
+	cancel()
+	<-returned
+}
