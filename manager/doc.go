@@ -11,13 +11,15 @@
 //   - the stream's receiver reads replies and routes each, by message ID, to the call waiting
 //     for it (pending.go). When the stream breaks it fails every request sent on it at once,
 //     then tells the actor, which reconnects with backoff (backoff.go);
-//   - a retry timer only posts "connect now" into the mailbox.
+//   - a connection watcher, while the connection is being made again, waits for it to be ready
+//     and then posts "ready" into the mailbox; the actor itself never waits for a redial;
+//   - a retry timer (for a server that ends streams without replying) only posts "connect now".
 //
 // The pending table is the one piece of state shared by the actor (adds), the receiver (takes)
 // and the call engines (Forget); a mutex guards it and is never held across a channel send.
 //
-// Requests never wait on a node that is down: once a connection attempt has failed they fail
-// at once with Unavailable; only the first attempt, which starts when the node is created, is
+// Requests never wait on a node that is down or being redialled: they fail at once with
+// Unavailable; only the first connection attempt, which starts when the node is created, is
 // waited for. Manager, Node and the package-level functions (Enqueue, TryEnqueue, Forget, ...)
 // are safe for concurrent use. Close stops every node actor and waits for it and its receiver.
 package manager

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -23,6 +24,7 @@ const (
 	msgRequest msgKind = iota // put req on the stream
 	msgConnect                // try to open the stream now (first attempt, or a retry)
 	msgBroken                 // the receiver of stream gen saw err
+	msgReady                  // the connection watcher saw the connection become ready
 )
 
 // nodeMsg is what a node's mailbox carries: requests from callers and events from the node's
@@ -43,10 +45,12 @@ type nodeActor struct {
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc
-	gen          uint64 // generation of the current (or last) stream
-	receivers    sync.WaitGroup
+	gen          uint64         // generation of the current (or last) stream
+	goroutines   sync.WaitGroup // the stream receivers and the connection watcher
 
-	attempts    int // failed attempts since the last success
+	attempted   bool // the first connection attempt is over
+	watching    bool // a connection watcher is running
+	attempts    int  // failed attempts since the last success
 	nextAttempt time.Time
 	retry       *time.Timer
 }
@@ -56,6 +60,13 @@ func (a *nodeActor) handle(ctx context.Context, m nodeMsg) {
 	case msgRequest:
 		a.send(ctx, m.req)
 	case msgConnect:
+		// A timer's ask that was overtaken (by a request that connected, or a later failure
+		// that moved the next attempt) is dropped, so backoff is not cut short.
+		if a.stream == nil && !time.Now().Before(a.nextAttempt) {
+			a.connect(ctx)
+		}
+	case msgReady:
+		a.watching = false
 		if a.stream == nil {
 			a.connect(ctx)
 		}
@@ -142,12 +153,26 @@ func (a *nodeActor) lastErrOr(err error) error {
 	return err
 }
 
-// connect opens the node's stream, waiting for the connection if it is still being made.
+// connect opens the node's stream. The first attempt waits for the connection to be made,
+// so that requests queued behind it get their chance. Later attempts never wait: on a
+// connection that is ready NewStream returns at once, on one that has failed it fails at once
+// with the reason; on one still being made (a dial that may hang for many seconds toward a
+// node cut off by the network) the actor leaves the waiting to a watcher, which asks it to
+// connect once the connection is ready, and requests meanwhile fail fast.
 func (a *nodeActor) connect(ctx context.Context) {
 	if a.retry != nil {
 		a.retry.Stop()
 		a.retry = nil
 	}
+	if a.attempted {
+		switch a.conn.GetState() {
+		case connectivity.Ready, connectivity.TransientFailure:
+		default:
+			a.watch(ctx)
+			return
+		}
+	}
+	a.attempted = true
 	md := a.opts.metadata.Copy()
 	if a.opts.perNodeMD != nil {
 		md = metadata.Join(md, a.opts.perNodeMD(a.node.id))
@@ -158,14 +183,18 @@ func (a *nodeActor) connect(ctx context.Context) {
 	if err != nil {
 		cancel()
 		a.node.setLastErr(err)
-		a.scheduleRetry()
+		a.attempts++
+		// gRPC redials with the same backoff; until the next attempt is due requests fail
+		// fast with this error, and the watcher brings the stream back as soon as it can.
+		a.nextAttempt = time.Now().Add(backoffDelay(a.opts.backoff, a.attempts))
 		a.node.log.Warn("connection attempt failed", logfield.Error(err), logfield.Attempt(a.attempts))
+		a.watch(ctx)
 		return
 	}
 	a.gen++
 	a.stream, a.cancelStream = stream, cancel
 	a.node.gotReply.Store(false)
-	a.receivers.Add(1)
+	a.goroutines.Add(1)
 	go a.receive(ctx, a.gen, stream)
 	a.node.setReady(true)
 	a.node.log.Info("node connected")
@@ -198,13 +227,38 @@ func (a *nodeActor) scheduleRetry() {
 	a.node.log.Info("reconnecting", logfield.Backoff(d))
 }
 
+// watch starts, unless one runs, a goroutine that waits for the node's connection to become
+// ready (asking gRPC to connect whenever it goes idle) and then tells the actor.
+func (a *nodeActor) watch(ctx context.Context) {
+	if a.watching {
+		return
+	}
+	a.watching = true
+	a.goroutines.Add(1)
+	go func() {
+		defer a.goroutines.Done()
+		for st := a.conn.GetState(); st != connectivity.Ready; st = a.conn.GetState() {
+			switch st {
+			case connectivity.Shutdown:
+				return
+			case connectivity.Idle:
+				a.conn.Connect()
+			}
+			if !a.conn.WaitForStateChange(ctx, st) {
+				return // the node is closing
+			}
+		}
+		_ = a.node.mailbox.Send(ctx, nodeMsg{kind: msgReady})
+	}()
+}
+
 // postConnect runs on a timer's goroutine: it only asks the actor to try again. A full mailbox
 // drops the ask, which is harmless: the queued requests will try on their own.
 func (a *nodeActor) postConnect() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgConnect}) }
 
 // receive reads the replies of one stream and routes each to the call waiting for it.
 func (a *nodeActor) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
-	defer a.receivers.Done()
+	defer a.goroutines.Done()
 	n := a.node
 	// Replies are matched by message ID; their method names are not needed.
 	m := wire.Message{MethodOf: noMethod}
@@ -274,7 +328,7 @@ func (a *nodeActor) stop() {
 	}
 	a.stream = nil
 	_ = a.conn.Close()
-	a.receivers.Wait()
+	a.goroutines.Wait()
 	a.failPending(0, true, a.node.closedError())
 	a.node.setReady(false)
 	a.node.log.Info("node closed")

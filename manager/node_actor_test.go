@@ -447,6 +447,13 @@ func silentListener(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	silentOn(t, lis)
+	return lis.Addr().String()
+}
+
+// silentOn makes lis a silent listener; the returned function (also run at cleanup) closes it
+// and every connection it accepted.
+func silentOn(t *testing.T, lis net.Listener) (stop func()) {
 	var mu sync.Mutex
 	var conns []net.Conn
 	done := make(chan struct{})
@@ -462,16 +469,78 @@ func silentListener(t *testing.T) string {
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
-		_ = lis.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = lis.Close()
+			<-done
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range conns {
+				_ = c.Close()
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// After its first connection, a node whose connection is being made again (here: redialling
+// an address where the dial hangs) fails requests fast instead of making them wait for the
+// dial, and reconnects by itself once the server is back.
+func TestRedialDoesNotHoldRequests(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	serve := func(lis net.Listener) func() {
+		srv := server.New()
+		srv.RegisterHandler(echoMethod, server.UnaryHandler(func(_ server.ServerCtx, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+			return in, nil
+		}))
+		done := make(chan struct{})
+		go func() { _ = srv.Serve(lis); close(done) }()
+		var once sync.Once
+		stop := func() { once.Do(func() { srv.Stop(); <-done }) }
+		t.Cleanup(stop)
+		return stop
+	}
+	relisten := func() net.Listener {
+		var l net.Listener
+		waitFor(t, "the port to be free again", func() bool {
+			var err error
+			l, err = net.Listen("tcp", addr)
+			return err == nil
+		})
+		return l
+	}
+	stopServer := serve(lis)
+	m := newManager(t, manager.WithBackoff(backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.2, MaxDelay: 50 * time.Millisecond}))
+	n := addNode(t, m, addr)
+	ctx := testCtx(t)
+	if got := decode(t, send(t, ctx, n, echoMethod, "one").wait(t, ctx)); got != "one" {
+		t.Fatal(got)
+	}
+	stopServer()
+	stopSilent := silentOn(t, relisten())
+	waitFor(t, "the node to lose its stream", func() bool { return !n.Connected() })
+	for i := range 3 {
+		// The redial into the silent listener would take gRPC's 20s connect timeout; a request
+		// must not wait for it. Its context only keeps a broken node from hanging the test.
+		reqCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		r := send(t, reqCtx, n, echoMethod, "during").wait(t, reqCtx)
+		cancel()
+		if status.Code(r.Err) != codes.Unavailable {
+			t.Fatalf("request %d while redialling: err %v, status %v; want Unavailable at once", i, r.Err, r.Status)
 		}
+	}
+	stopSilent()
+	serve(relisten())
+	waitFor(t, "a reply after the server came back", func() bool {
+		r := send(t, ctx, n, echoMethod, "back").wait(t, ctx)
+		return r.Err == nil && r.Status == nil
 	})
-	return lis.Addr().String()
 }
 
 func TestCloseRejectsQueuedRequests(t *testing.T) {
