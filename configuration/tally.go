@@ -25,7 +25,7 @@ func (t *tally[Req, Resp, Out]) init(in Req, expected int, qf func(Req, map[uint
 // with the function's result if ok, or with an incomplete-call error if every node has now
 // answered without a quorum.
 func (t *tally[Req, Resp, Out]) reply(id uint32, r Resp) (out Out, done bool, err error) {
-	if _, dup := t.replies[id]; dup {
+	if t.answered(id) {
 		return out, false, nil // a node counts once
 	}
 	t.replies[id] = r
@@ -37,8 +37,23 @@ func (t *tally[Req, Resp, Out]) reply(id uint32, r Resp) (out Out, done bool, er
 
 // fail records node id's failure.
 func (t *tally[Req, Resp, Out]) fail(id uint32, cause error) (out Out, done bool, err error) {
+	if t.answered(id) {
+		return out, false, nil // a node counts once, whatever it sent first
+	}
 	t.errs = append(t.errs, NodeError{NodeID: id, Cause: cause})
 	return t.checkComplete()
+}
+
+func (t *tally[Req, Resp, Out]) answered(id uint32) bool {
+	if _, ok := t.replies[id]; ok {
+		return true
+	}
+	for _, e := range t.errs {
+		if e.NodeID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *tally[Req, Resp, Out]) checkComplete() (out Out, done bool, err error) {

@@ -313,9 +313,33 @@ func (a *nodeActor) reject(m nodeMsg, _ error) {
 	}
 }
 
+// onPanic handles a panic recovered from handle: user code runs there (a per-node metadata
+// function, logger cores, gRPC interceptors). The request, if it was one, fails with Internal.
+// Whatever it was already told is not told again: the sends do not wait, and a reply is
+// delivered only through its pending entry or if none was ever registered and sent.
 func (a *nodeActor) onPanic(m nodeMsg, err error) {
 	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
-	a.reject(m, err)
+	if m.kind != msgRequest {
+		if a.stream == nil && a.retry == nil {
+			a.scheduleRetry() // a failed connect must still be retried
+		}
+		return
+	}
+	r := m.req
+	perr := status.Errorf(codes.Internal, "%v: node actor recovered from a panic: %v", a.node, err)
+	if r.Sent != nil {
+		select {
+		case r.Sent <- perr:
+		default: // it was told already
+		}
+	}
+	if r.Reply != nil {
+		a.node.pending.remove(r.MsgID)
+		select {
+		case r.Reply <- Response{NodeID: a.node.id, Err: perr}:
+		default: // full: the call has its answer from this node already
+		}
+	}
 }
 
 // stop releases everything the actor owns; it runs on the actor's goroutine as it ends.

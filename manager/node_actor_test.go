@@ -675,3 +675,25 @@ func TestRequestOfReturnedCallIsSentDespiteEndedContext(t *testing.T) {
 	}
 	close(ts.release)
 }
+
+// A panic in user code the node actor runs (here the per-node metadata function, called on
+// every connection attempt) fails the request with Internal; the actor lives on and retries.
+func TestPanicInNodeActorFailsRequestWithInternal(t *testing.T) {
+	ts := startServer(t)
+	m := newManager(t,
+		manager.WithBackoff(backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.2, MaxDelay: 50 * time.Millisecond}),
+		manager.WithPerNodeMetadata(func(uint32) metadata.MD { panic("metadata function failed") }),
+	)
+	n := addNode(t, m, ts.addr)
+	ctx := testCtx(t)
+	for i := range 3 {
+		c := send(t, ctx, n, echoMethod, "x")
+		r := c.wait(t, ctx)
+		if code := status.Code(r.Err); code != codes.Internal && code != codes.Unavailable {
+			t.Fatalf("request %d: %v, want Internal (or Unavailable between attempts)", i, r.Err)
+		}
+		if err := <-c.sent; status.Code(err) != codes.Internal && status.Code(err) != codes.Unavailable {
+			t.Fatalf("request %d: Sent = %v", i, err)
+		}
+	}
+}
