@@ -77,9 +77,6 @@ func (m *Mailbox[T]) TrySend(msg T) error {
 // Receive returns the channel the single receiver reads messages from.
 func (m *Mailbox[T]) Receive() <-chan T { return m.queue }
 
-// Stopped is closed once Stop has been called.
-func (m *Mailbox[T]) Stopped() <-chan struct{} { return m.stopped }
-
 // Len reports how many messages are queued.
 func (m *Mailbox[T]) Len() int { return len(m.queue) }
 

@@ -183,7 +183,7 @@ func TestMailboxSendBlockedUnblocksOnStop(t *testing.T) {
 		t.Fatalf("first rejected = %d, want 1 (FIFO)", rejected[0])
 	}
 	select {
-	case <-m.Stopped():
+	case <-m.stopped:
 	default:
 		t.Fatal("Stopped not closed")
 	}

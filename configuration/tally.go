@@ -11,12 +11,6 @@ type tally[Req, Resp, Out any] struct {
 	errs     []NodeError
 }
 
-func newTally[Req, Resp, Out any](in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) *tally[Req, Resp, Out] {
-	t := &tally[Req, Resp, Out]{}
-	t.init(in, expected, qf)
-	return t
-}
-
 func (t *tally[Req, Resp, Out]) init(in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) {
 	*t = tally[Req, Resp, Out]{in: in, qf: qf, expected: expected, replies: make(map[uint32]Resp, expected)}
 }

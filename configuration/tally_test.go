@@ -202,3 +202,9 @@ func TestTallyAbort(t *testing.T) {
 		})
 	}
 }
+
+func newTally[Req, Resp, Out any](in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) *tally[Req, Resp, Out] {
+	t := &tally[Req, Resp, Out]{}
+	t.init(in, expected, qf)
+	return t
+}
