@@ -13,7 +13,10 @@ type service struct {
 	Source  string // path of the .proto file, for the header
 	Package protogen.GoPackageName
 	GoName  string
-	Methods []*method
+	// Comments is the service's leading comment in the .proto file, copied into the doc
+	// comment of the server interface.
+	Comments protogen.Comments
+	Methods  []*method
 }
 
 // newService checks f and builds its model. It returns every problem found, each prefixed
@@ -30,7 +33,7 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 	}
 	svc := f.Services[0]
 	pkg := packageOf(plugin, f)
-	s := &service{Source: path, Package: f.GoPackageName, GoName: svc.GoName}
+	s := &service{Source: path, Package: f.GoPackageName, GoName: svc.GoName, Comments: svc.Comments.Leading}
 	var errs []error
 	for _, m := range svc.Methods {
 		gm, err := newMethod(pkg, m)

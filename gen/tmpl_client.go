@@ -14,7 +14,7 @@ const clientTemplate = `
 
 {{define "rpc"}}
 // {{.GoName}} is an ordered RPC: it sends the request to this node only, behind every request
-// sent to the node before it, and returns the node's reply.
+// sent to the node before it, and returns the node's reply.{{leading .Comments.Leading ""}}
 func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}) (*{{type .Output.GoIdent}}, error) {
 	return {{gorums "RPCCall"}}[*{{type .Input.GoIdent}}, *{{type .Output.GoIdent}}](ctx, n.RawNode, "{{.FullName}}", in)
 }
@@ -22,7 +22,7 @@ func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}) (*{{typ
 
 {{define "unicast"}}
 // {{.GoName}} sends the request to this node without waiting for a reply. Requests to a node
-// arrive in the order they were sent.
+// arrive in the order they were sent.{{leading .Comments.Leading ""}}
 func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}, opts ...{{gorums "CallOption"}}) {
 	{{gorums "Unicast"}}(ctx, n.RawNode, "{{.FullName}}", in, opts...)
 }
@@ -39,7 +39,7 @@ func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}, opts ..
 {{define "multicast"}}
 // {{.GoName}} sends the request to every node of the configuration without waiting for
 // replies.
-{{- template "perNodeDoc" .}}
+{{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
 func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}, opts ...{{gorums "CallOption"}}) {
 {{- if .PerNodeArg}}
 	{{gorums "MulticastPerNode"}}(ctx, c.RawConfiguration, "{{.FullName}}", in, f, opts...)
@@ -66,7 +66,7 @@ func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}
 // configuration and returns at once; each node may send many replies, and the returned
 // {{.Alias}} holds the latest result of QuorumSpec.{{.QF}} and its level.
 {{- end}}
-{{- template "perNodeDoc" .}}
+{{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
 func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) {{template "quorumResult" .}} {
 	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{if .PerNodeArg}}, f{{end}}, c.qspec.{{.QF}})
 }

@@ -14,7 +14,7 @@ type QuorumSpec interface {
 	// {{.QF}} is the quorum function for the {{.GoName}} {{.CallType}} method.
 {{- if .Correctable}}
 	// Its int result is the level of the result; higher levels are better.
-{{- end}}
+{{- end}}{{leading .Comments.Leading "\t"}}
 	{{.QF}}(in *{{type .Input.GoIdent}}, replies map[uint32]*{{type .Output.GoIdent}}) (*{{type .Out}}, {{if .Correctable}}int, {{end}}bool)
 {{- end}}
 }

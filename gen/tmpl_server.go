@@ -6,17 +6,17 @@ const serverTemplate = `
 {{define "server"}}
 // {{.GoName}} is the server side of the {{.GoName}} service: implement it and register the
 // implementation on a gorums.Server with Register{{.GoName}}Server. A client's requests are
-// handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
+// handled one at a time, in the order they arrive, unless a handler calls ctx.Release().{{leading .Comments ""}}
 type {{.GoName}} interface {
 {{- range .Methods}}
 {{- if .OneWay}}
-	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; the client expects no reply.
+	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; the client expects no reply.{{leading .Comments.Leading "\t"}}
 	{{.GoName}}(ctx {{gorums "ServerCtx"}}, request *{{type .Input.GoIdent}})
 {{- else if eq .Kind "correctablestream"}}
-	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; each call of send sends one reply.
+	// {{.GoName}} handles the {{.GoName}} {{.CallType}}; each call of send sends one reply.{{leading .Comments.Leading "\t"}}
 	{{.GoName}}(ctx {{gorums "ServerCtx"}}, request *{{type .Input.GoIdent}}, send func(response *{{type .Output.GoIdent}}) error) error
 {{- else}}
-	// {{.GoName}} handles the {{.GoName}} {{.CallType}}.
+	// {{.GoName}} handles the {{.GoName}} {{.CallType}}.{{leading .Comments.Leading "\t"}}
 	{{.GoName}}(ctx {{gorums "ServerCtx"}}, request *{{type .Input.GoIdent}}) (response *{{type .Output.GoIdent}}, err error)
 {{- end}}
 {{- end}}

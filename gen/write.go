@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"strings"
 	"text/template"
 
 	"google.golang.org/protobuf/compiler/protogen"
@@ -42,7 +43,43 @@ func qualifiers(g *protogen.GeneratedFile) template.FuncMap {
 		"context": func() string { return g.QualifiedGoIdent(contextPackage.Ident("Context")) },
 		"errorf":  func() string { return g.QualifiedGoIdent(fmtPackage.Ident("Errorf")) },
 		"type":    func(id protogen.GoIdent) string { return g.QualifiedGoIdent(id) },
+		"leading": leading,
 	}
+}
+
+// leading renders a leading comment of the .proto file as the end of a Go doc comment: a
+// blank comment line, then the comment's lines, each on its own line after indent and //,
+// as protogen.Comments.String renders them. It returns "" for no comment, so a method
+// without one is documented exactly as before. The template puts it right after the
+// generated sentence, which therefore stays first, and before the declaration. Blank lines
+// around the comment and trailing white space are dropped, so the output does not depend
+// on them, and a line that does not start with a blank gets a space after its //, as gofmt
+// gives doc comments (it does not for interface methods): a block comment's later lines
+// then read the same everywhere, and a line such as "go:generate ..." does not become a
+// directive of the generated file.
+func leading(c protogen.Comments, indent string) string {
+	lines := strings.Split(string(c), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " \t\r")
+	}
+	for len(lines) > 0 && lines[0] == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + indent + "//")
+	for _, line := range lines {
+		if line != "" && line[0] != ' ' && line[0] != '\t' {
+			line = " " + line
+		}
+		b.WriteString("\n" + indent + "//" + line)
+	}
+	return b.String()
 }
 
 // writeService writes the generated file for s into g; protogen adds the imports and

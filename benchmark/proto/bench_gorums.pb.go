@@ -113,17 +113,23 @@ type Node struct {
 // result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
 type QuorumSpec interface {
 	// QCQF is the quorum function for the QC quorum call method.
+	//
+	// QC is a quorum call on a configuration: the servers echo the request.
 	QCQF(in *Echo, replies map[uint32]*Echo) (*Echo, bool)
 }
 
 // QC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QCQF once the replies form a quorum.
+//
+// QC is a quorum call on a configuration: the servers echo the request.
 func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qspec.QCQF)
 }
 
 // RPC is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
+//
+// RPC is an ordered RPC on one node: the server echoes the request.
 func (n *Node) RPC(ctx context.Context, in *Echo) (*Echo, error) {
 	return gorums.RPCCall[*Echo, *Echo](ctx, n.RawNode, "gorums.benchmark.BenchGorums.RPC", in)
 }
@@ -131,10 +137,16 @@ func (n *Node) RPC(ctx context.Context, in *Echo) (*Echo, error) {
 // BenchGorums is the server side of the BenchGorums service: implement it and register the
 // implementation on a gorums.Server with RegisterBenchGorumsServer. A client's requests are
 // handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
+//
+// BenchGorums is served by every benchmark server on the Gorums NodeStream.
 type BenchGorums interface {
 	// QC handles the QC quorum call.
+	//
+	// QC is a quorum call on a configuration: the servers echo the request.
 	QC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
 	// RPC handles the RPC ordered RPC.
+	//
+	// RPC is an ordered RPC on one node: the server echoes the request.
 	RPC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
 }
 

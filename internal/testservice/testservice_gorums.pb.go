@@ -113,17 +113,23 @@ type Node struct {
 // result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
 type QuorumSpec interface {
 	// QuorumQF is the quorum function for the Quorum quorum call method.
+	//
+	// Quorum is a quorum call on a configuration.
 	QuorumQF(in *Request, replies map[uint32]*Response) (*Response, bool)
 }
 
 // Ordered is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
+//
+// Ordered is an ordered RPC on one node.
 func (n *Node) Ordered(ctx context.Context, in *Request) (*Response, error) {
 	return gorums.RPCCall[*Request, *Response](ctx, n.RawNode, "gorums.testservice.TestService.Ordered", in)
 }
 
 // Quorum is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumQF once the replies form a quorum.
+//
+// Quorum is a quorum call on a configuration.
 func (c *Configuration) Quorum(ctx context.Context, in *Request) (*Response, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.testservice.TestService.Quorum", in, c.qspec.QuorumQF)
 }
@@ -133,8 +139,12 @@ func (c *Configuration) Quorum(ctx context.Context, in *Request) (*Response, err
 // handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
 type TestService interface {
 	// Ordered handles the Ordered ordered RPC.
+	//
+	// Ordered is an ordered RPC on one node.
 	Ordered(ctx gorums.ServerCtx, request *Request) (response *Response, err error)
 	// Quorum handles the Quorum quorum call.
+	//
+	// Quorum is a quorum call on a configuration.
 	Quorum(ctx gorums.ServerCtx, request *Request) (response *Response, err error)
 }
 

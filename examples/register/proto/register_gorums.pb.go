@@ -113,19 +113,27 @@ type Node struct {
 // result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
 type QuorumSpec interface {
 	// ReadQF is the quorum function for the Read quorum call method.
+	//
+	// Read returns the server's current value and its tag.
 	ReadQF(in *ReadRequest, replies map[uint32]*Value) (*Value, bool)
 	// WriteQF is the quorum function for the Write quorum call method.
+	//
+	// Write stores the value on the server if its tag is greater than the server's.
 	WriteQF(in *Value, replies map[uint32]*WriteAck) (*WriteAck, bool)
 }
 
 // Read is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.ReadQF once the replies form a quorum.
+//
+// Read returns the server's current value and its tag.
 func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Read", in, c.qspec.ReadQF)
 }
 
 // Write is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.WriteQF once the replies form a quorum.
+//
+// Write stores the value on the server if its tag is greater than the server's.
 func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteAck, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Write", in, c.qspec.WriteQF)
 }
@@ -133,10 +141,19 @@ func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteAck, error)
 // Register is the server side of the Register service: implement it and register the
 // implementation on a gorums.Server with RegisterRegisterServer. A client's requests are
 // handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
+//
+// Register is an atomic (linearizable) single-value register replicated on several servers,
+// read and written with the ABD algorithm: every operation is a read phase (a quorum Read)
+// followed by a write phase (a quorum Write). Each server keeps the value with the greatest
+// tag (timestamp, writer), compared lexicographically.
 type Register interface {
 	// Read handles the Read quorum call.
+	//
+	// Read returns the server's current value and its tag.
 	Read(ctx gorums.ServerCtx, request *ReadRequest) (response *Value, err error)
 	// Write handles the Write quorum call.
+	//
+	// Write stores the value on the server if its tag is greater than the server's.
 	Write(ctx gorums.ServerCtx, request *Value) (response *WriteAck, err error)
 }
 

@@ -113,31 +113,43 @@ type Node struct {
 // result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
 type QuorumSpec interface {
 	// ReadQCQF is the quorum function for the ReadQC quorum call method.
+	//
+	// ReadQC returns the newest state of a quorum of nodes.
 	ReadQCQF(in *ReadRequest, replies map[uint32]*State) (*State, bool)
 	// WriteQCQF is the quorum function for the WriteQC quorum call method.
+	//
+	// WriteQC writes the state to a quorum of nodes.
 	WriteQCQF(in *State, replies map[uint32]*WriteResponse) (*WriteResponse, bool)
 }
 
 // Read is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
+//
+// Read returns the node's state.
 func (n *Node) Read(ctx context.Context, in *ReadRequest) (*State, error) {
 	return gorums.RPCCall[*ReadRequest, *State](ctx, n.RawNode, "storage.Storage.Read", in)
 }
 
 // Write is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
+//
+// Write stores the state on the node if it is newer than the node's.
 func (n *Node) Write(ctx context.Context, in *State) (*WriteResponse, error) {
 	return gorums.RPCCall[*State, *WriteResponse](ctx, n.RawNode, "storage.Storage.Write", in)
 }
 
 // ReadQC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.ReadQCQF once the replies form a quorum.
+//
+// ReadQC returns the newest state of a quorum of nodes.
 func (c *Configuration) ReadQC(ctx context.Context, in *ReadRequest) (*State, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.ReadQC", in, c.qspec.ReadQCQF)
 }
 
 // WriteQC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.WriteQCQF once the replies form a quorum.
+//
+// WriteQC writes the state to a quorum of nodes.
 func (c *Configuration) WriteQC(ctx context.Context, in *State) (*WriteResponse, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.WriteQC", in, c.qspec.WriteQCQF)
 }
@@ -145,14 +157,26 @@ func (c *Configuration) WriteQC(ctx context.Context, in *State) (*WriteResponse,
 // Storage is the server side of the Storage service: implement it and register the
 // implementation on a gorums.Server with RegisterStorageServer. A client's requests are
 // handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
+//
+// Storage is the user guide's storage service: one {value, timestamp} register kept by every
+// server, where a write wins if its timestamp is newer. Read and Write are ordered RPCs on one
+// node; ReadQC and WriteQC are quorum calls on a configuration.
 type Storage interface {
 	// Read handles the Read ordered RPC.
+	//
+	// Read returns the node's state.
 	Read(ctx gorums.ServerCtx, request *ReadRequest) (response *State, err error)
 	// Write handles the Write ordered RPC.
+	//
+	// Write stores the state on the node if it is newer than the node's.
 	Write(ctx gorums.ServerCtx, request *State) (response *WriteResponse, err error)
 	// ReadQC handles the ReadQC quorum call.
+	//
+	// ReadQC returns the newest state of a quorum of nodes.
 	ReadQC(ctx gorums.ServerCtx, request *ReadRequest) (response *State, err error)
 	// WriteQC handles the WriteQC quorum call.
+	//
+	// WriteQC writes the state to a quorum of nodes.
 	WriteQC(ctx gorums.ServerCtx, request *State) (response *WriteResponse, err error)
 }
 
