@@ -24,16 +24,18 @@ const (
 	msgRequest msgKind = iota // put req on the stream
 	msgConnect                // try to open the stream now (first attempt, or a retry)
 	msgBroken                 // the receiver of stream gen saw err
-	msgReady                  // the connection watcher saw the connection become ready
+	msgOpened                 // the connection watcher opened a stream (stream, cancel)
 )
 
 // nodeMsg is what a node's mailbox carries: requests from callers and events from the node's
 // own stream receiver and retry timer, all handled in one order by one goroutine.
 type nodeMsg struct {
-	kind msgKind
-	req  Request
-	gen  uint64
-	err  error
+	kind   msgKind
+	req    Request
+	gen    uint64
+	err    error
+	stream grpc.ClientStream  // msgOpened
+	cancel context.CancelFunc // msgOpened: ends stream
 }
 
 // nodeActor is the state the node's actor goroutine owns: the connection, the current stream
@@ -65,11 +67,13 @@ func (a *nodeActor) handle(ctx context.Context, m nodeMsg) {
 		if a.stream == nil && !time.Now().Before(a.nextAttempt) {
 			a.connect(ctx)
 		}
-	case msgReady:
+	case msgOpened:
 		a.watching = false
-		if a.stream == nil {
-			a.connect(ctx)
+		if a.stream != nil {
+			m.cancel() // cannot happen while a watcher runs only without a stream; be safe
+			return
 		}
+		a.install(ctx, m.stream, m.cancel)
 	case msgBroken:
 		if m.gen == a.gen && a.stream != nil {
 			a.dropStream(m.err)
@@ -153,31 +157,22 @@ func (a *nodeActor) lastErrOr(err error) error {
 	return err
 }
 
-// connect opens the node's stream. The first attempt waits for the connection to be made,
-// so that requests queued behind it get their chance. Later attempts never wait: on a
-// connection that is ready NewStream returns at once, on one that has failed it fails at once
-// with the reason; on one still being made (a dial that may hang for many seconds toward a
-// node cut off by the network) the actor leaves the waiting to a watcher, which asks it to
-// connect once the connection is ready, and requests meanwhile fail fast.
+// connect opens the node's stream. The first attempt runs here and waits for the connection
+// to be made, so that requests queued behind it get their chance. Later attempts never block
+// the actor: a watcher goroutine waits for the connection (a redial toward a node cut off by
+// the network can hang for many seconds), opens the stream and hands it to the actor, while
+// requests fail fast.
 func (a *nodeActor) connect(ctx context.Context) {
 	if a.retry != nil {
 		a.retry.Stop()
 		a.retry = nil
 	}
 	if a.attempted {
-		switch a.conn.GetState() {
-		case connectivity.Ready, connectivity.TransientFailure:
-		default:
-			a.watch(ctx)
-			return
-		}
+		a.watch(ctx)
+		return
 	}
 	a.attempted = true
-	md := a.opts.metadata.Copy()
-	if a.opts.perNodeMD != nil {
-		md = metadata.Join(md, a.opts.perNodeMD(a.node.id))
-	}
-	streamCtx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, md))
+	streamCtx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, a.streamMetadata()))
 	a.conn.Connect()
 	stream, err := a.conn.NewStream(streamCtx, &wire.StreamDesc, wire.FullMethod, grpc.CallContentSubtype(wire.CodecName))
 	if err != nil {
@@ -191,6 +186,21 @@ func (a *nodeActor) connect(ctx context.Context) {
 		a.watch(ctx)
 		return
 	}
+	a.install(ctx, stream, cancel)
+}
+
+// streamMetadata is the metadata a new stream carries. It runs user code (the per-node
+// metadata function), so it runs on the actor, where panics are contained.
+func (a *nodeActor) streamMetadata() metadata.MD {
+	md := a.opts.metadata.Copy()
+	if a.opts.perNodeMD != nil {
+		md = metadata.Join(md, a.opts.perNodeMD(a.node.id))
+	}
+	return md
+}
+
+// install makes stream the node's stream and starts its receiver.
+func (a *nodeActor) install(ctx context.Context, stream grpc.ClientStream, cancel context.CancelFunc) {
 	a.gen++
 	a.stream, a.cancelStream = stream, cancel
 	a.node.gotReply.Store(false)
@@ -227,28 +237,47 @@ func (a *nodeActor) scheduleRetry() {
 	a.node.log.Info("reconnecting", logfield.Backoff(d))
 }
 
-// watch starts, unless one runs, a goroutine that waits for the node's connection to become
-// ready (asking gRPC to connect whenever it goes idle) and then tells the actor.
+// watch starts, unless one runs, the connection watcher: a goroutine that waits for the
+// node's connection to be ready (asking gRPC to connect whenever it goes idle), opens a stream
+// on it and hands the stream to the actor. Only NewStream may block on it, and it blocks only
+// the watcher. The watcher ends with the node's context.
 func (a *nodeActor) watch(ctx context.Context) {
 	if a.watching {
 		return
 	}
+	md := a.streamMetadata() // may panic (user code): before watching is set
 	a.watching = true
 	a.goroutines.Add(1)
 	go func() {
 		defer a.goroutines.Done()
-		for st := a.conn.GetState(); st != connectivity.Ready; st = a.conn.GetState() {
-			switch st {
-			case connectivity.Shutdown:
-				return
-			case connectivity.Idle:
-				a.conn.Connect()
+		for {
+			for st := a.conn.GetState(); st != connectivity.Ready; st = a.conn.GetState() {
+				switch st {
+				case connectivity.Shutdown:
+					return
+				case connectivity.Idle:
+					a.conn.Connect()
+				}
+				if !a.conn.WaitForStateChange(ctx, st) {
+					return // the node is closing
+				}
 			}
-			if !a.conn.WaitForStateChange(ctx, st) {
-				return // the node is closing
+			streamCtx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, md))
+			stream, err := a.conn.NewStream(streamCtx, &wire.StreamDesc, wire.FullMethod, grpc.CallContentSubtype(wire.CodecName))
+			if err != nil {
+				cancel()
+				a.node.setLastErr(err) // the connection broke again; wait for the next one
+				a.node.log.Warn("connection attempt failed", logfield.Error(err))
+				if a.conn.GetState() == connectivity.Ready && !a.conn.WaitForStateChange(ctx, connectivity.Ready) {
+					return // no spinning on a connection that stays ready but takes no stream
+				}
+				continue
 			}
+			if a.node.mailbox.Send(ctx, nodeMsg{kind: msgOpened, stream: stream, cancel: cancel}) != nil {
+				cancel() // the node is closing
+			}
+			return
 		}
-		_ = a.node.mailbox.Send(ctx, nodeMsg{kind: msgReady})
 	}()
 }
 
@@ -303,6 +332,10 @@ func (a *nodeActor) failPending(gen uint64, all bool, err error) {
 
 // reject gives a request still queued when the node stops the error its caller should see.
 func (a *nodeActor) reject(m nodeMsg, _ error) {
+	if m.kind == msgOpened {
+		m.cancel() // a stream the watcher opened as the node stopped
+		return
+	}
 	if m.kind != msgRequest {
 		return
 	}

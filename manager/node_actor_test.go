@@ -295,24 +295,28 @@ func TestPendingRequestFailsWhenServerStops(t *testing.T) {
 	}
 }
 
+// serveEcho serves an echo method on lis; the returned function (also run at cleanup) stops
+// the server and waits for Serve to return.
+func serveEcho(t *testing.T, lis net.Listener) func() {
+	srv := server.New()
+	srv.RegisterHandler(echoMethod, server.UnaryHandler(func(_ server.ServerCtx, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+		return in, nil
+	}))
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(lis); close(done) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { srv.Stop(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
 func TestReconnectsAfterServerRestart(t *testing.T) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := lis.Addr().String()
-	serve := func(lis net.Listener) func() {
-		srv := server.New()
-		srv.RegisterHandler(echoMethod, server.UnaryHandler(func(_ server.ServerCtx, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
-			return in, nil
-		}))
-		done := make(chan struct{})
-		go func() { _ = srv.Serve(lis); close(done) }()
-		var once sync.Once
-		stop := func() { once.Do(func() { srv.Stop(); <-done }) }
-		t.Cleanup(stop)
-		return stop
-	}
+	serve := func(lis net.Listener) func() { return serveEcho(t, lis) }
 	stop1 := serve(lis)
 	m := newManager(t, manager.WithBackoff(backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.2, MaxDelay: 50 * time.Millisecond}))
 	n := addNode(t, m, addr)
@@ -494,18 +498,7 @@ func TestRedialDoesNotHoldRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := lis.Addr().String()
-	serve := func(lis net.Listener) func() {
-		srv := server.New()
-		srv.RegisterHandler(echoMethod, server.UnaryHandler(func(_ server.ServerCtx, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
-			return in, nil
-		}))
-		done := make(chan struct{})
-		go func() { _ = srv.Serve(lis); close(done) }()
-		var once sync.Once
-		stop := func() { once.Do(func() { srv.Stop(); <-done }) }
-		t.Cleanup(stop)
-		return stop
-	}
+	serve := func(lis net.Listener) func() { return serveEcho(t, lis) }
 	relisten := func() net.Listener {
 		var l net.Listener
 		waitFor(t, "the port to be free again", func() bool {
