@@ -11,8 +11,9 @@
 //   - the stream's receiver reads replies and routes each, by message ID, to the call waiting
 //     for it (pending.go). When the stream breaks it fails every request sent on it at once,
 //     then tells the actor, which reconnects with backoff (backoff.go);
-//   - a connection watcher, while the connection is being made again, waits for it to be ready
-//     and then posts "ready" into the mailbox; the actor itself never waits for a redial;
+//   - a connection watcher, after the first attempt, waits for the connection to be ready,
+//     opens the stream and posts it into the mailbox; the actor itself never waits for a
+//     redial, so requests fail fast meanwhile;
 //   - a retry timer (for a server that ends streams without replying) only posts "connect now".
 //
 // The pending table is the one piece of state shared by the actor (adds), the receiver (takes)
