@@ -2,6 +2,8 @@ package configuration
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -100,9 +102,9 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 	sent, done := oneWaySignals(o, len(c.nodes))
 	msgID := c.mgr.NextMsgID()
 	frames := &framer[Req]{ctx: ctx, msgID: msgID, method: method, in: in, perNode: perNode}
-	// First every node whose mailbox has room, then, waiting for room, the rest: a node that
-	// does not keep up must not hold the message back from the others. Each node still gets
-	// its messages in the order they were sent.
+	// First every node whose mailbox has room, then, waiting for room, the rest, each on its
+	// own: a node that does not keep up must not hold the message back from the others. Each
+	// node still gets its messages in the order they were sent.
 	waiting := 0
 	var full []manager.Request
 	var fullNodes []*manager.Node
@@ -124,11 +126,7 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 			fullNodes = append(fullNodes, n)
 		}
 	}
-	for i, r := range full {
-		if manager.Enqueue(fullNodes[i], r) == nil {
-			waiting++
-		}
-	}
+	waiting += enqueueWaiting(fullNodes, full)
 	for ; sent != nil && waiting > 0; waiting-- {
 		select {
 		case <-sent:
@@ -136,4 +134,27 @@ func multicast[Req proto.Message](ctx context.Context, c Configuration, method s
 			return
 		}
 	}
+}
+
+// enqueueWaiting queues rs[i] for nodes[i], waiting for room in each mailbox concurrently, and
+// returns how many were queued. It is the slow path of a multicast: only nodes whose mailbox
+// was full get here, and all its goroutines have ended when it returns.
+func enqueueWaiting(nodes []*manager.Node, rs []manager.Request) int {
+	if len(nodes) == 1 {
+		if manager.Enqueue(nodes[0], rs[0]) == nil {
+			return 1
+		}
+		return 0
+	}
+	var queued atomic.Int32
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() {
+			if manager.Enqueue(nodes[i], rs[i]) == nil {
+				queued.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(queued.Load())
 }

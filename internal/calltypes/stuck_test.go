@@ -63,6 +63,13 @@ func TestMulticastNotHeldBackByFullNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := testCtx(t)
+	for _, n := range cfg.Nodes()[1:] {
+		// Connected nodes have taken their first message (the connection attempt) from
+		// their one-message mailboxes, so only the stuck node's is full below.
+		if err := n.WaitConnected(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	stuck := cfg.Nodes()[0]
 	if stuck.ID() != 1 {
 		t.Fatalf("first node is %d, want the silent node 1", stuck.ID())
