@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/quorumcall/gorums/internal/nettest"
 	"github.com/quorumcall/gorums/internal/wire"
 	"github.com/quorumcall/gorums/manager"
 	"github.com/quorumcall/gorums/server"
@@ -88,18 +89,6 @@ func addNode(t *testing.T, m *manager.Manager, addr string) *manager.Node {
 		t.Fatal(err)
 	}
 	return nodes[0]
-}
-
-// freeAddr returns a loopback address where nothing listens.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	_ = lis.Close()
-	return addr
 }
 
 // call is one request in flight.
@@ -222,7 +211,7 @@ func TestHandlerErrorComesBackAsStatus(t *testing.T) {
 
 func TestNothingListeningFailsFast(t *testing.T) {
 	m := newManager(t)
-	n := addNode(t, m, freeAddr(t))
+	n := addNode(t, m, nettest.DeadAddr(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c := send(t, ctx, n, echoMethod, "x")
@@ -443,52 +432,6 @@ func TestCloseFailsInFlightRequest(t *testing.T) {
 	}
 }
 
-// silentListener accepts TCP connections and never speaks HTTP/2, so a gRPC connection to it
-// stays in CONNECTING and a node's first connection attempt does not end on its own.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	silentOn(t, lis)
-	return lis.Addr().String()
-}
-
-// silentOn makes lis a silent listener; the returned function (also run at cleanup) closes it
-// and every connection it accepted.
-func silentOn(t *testing.T, lis net.Listener) (stop func()) {
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = lis.Close()
-			<-done
-			mu.Lock()
-			defer mu.Unlock()
-			for _, c := range conns {
-				_ = c.Close()
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
 // After its first connection, a node whose connection is being made again (here: redialling
 // an address where the dial hangs) fails requests fast instead of making them wait for the
 // dial, and reconnects by itself once the server is back.
@@ -516,7 +459,7 @@ func TestRedialDoesNotHoldRequests(t *testing.T) {
 		t.Fatal(got)
 	}
 	stopServer()
-	stopSilent := silentOn(t, relisten())
+	stopSilent := nettest.Silent(t, relisten())
 	waitFor(t, "the node to lose its stream", func() bool { return !n.Connected() })
 	for i := range 3 {
 		// The redial into the silent listener would take gRPC's 20s connect timeout; a request
@@ -537,7 +480,7 @@ func TestRedialDoesNotHoldRequests(t *testing.T) {
 }
 
 func TestCloseRejectsQueuedRequests(t *testing.T) {
-	addr := silentListener(t)
+	addr := nettest.SilentListener(t)
 	m := newManager(t)
 	n := addNode(t, m, addr)
 	ctx := testCtx(t)

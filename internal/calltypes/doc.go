@@ -4,11 +4,10 @@
 //
 // calltypes.proto is gen/testdata/calltypes.proto with this package's go_package and a few
 // more message fields for the tests (sequence numbers, quorum sizes, stream lengths). The
-// generated files are committed; TestGeneratedCodeIsCurrent checks that they are what our
-// plugin makes of the .proto today. To regenerate, from this directory, with protoc and
-// protoc-gen-go on PATH:
+// generated files are committed; gen's TestGeneratedCodeIsCurrent checks that they are what
+// our plugin makes of the .proto today. To regenerate them (and every other package's):
 //
-//	go generate .
+//	go run ./gen/internal/regen
 //
 // server.go holds the test server, which records the order in which every request arrives and
 // whose handlers can be told to wait, fail or send several stream replies; qspec.go holds the

@@ -97,20 +97,6 @@ func startServer(t *testing.T, impl CallTypes, opts ...gorums.ServerOption) stri
 	return lis.Addr().String()
 }
 
-// deadAddr returns a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	if err := lis.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
 // newCluster starts n servers and a manager with a configuration of them (and of s.extra's
 // nodes, whose IDs must not be in 1..n). Cleanup closes the manager, then stops the servers.
 func newCluster(t *testing.T, n int, s setup) *cluster {

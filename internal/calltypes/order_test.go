@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/internal/nettest"
 )
 
 const oneWayCount = 50
@@ -69,7 +70,7 @@ func TestOneWayOrder(t *testing.T) {
 func TestOneWayToDownNode(t *testing.T) {
 	forSizes(t, func(t *testing.T, n int) {
 		const deadID = 1000
-		c := newCluster(t, n, setup{extra: map[string]uint32{deadAddr(t): deadID}})
+		c := newCluster(t, n, setup{extra: map[string]uint32{nettest.DeadAddr(t): deadID}})
 		ctx := testCtx(t)
 		dead := c.cfg.Nodes()[n] // IDs 1..n, then deadID
 		if dead.ID() != deadID {

@@ -2,55 +2,19 @@ package calltypes
 
 import (
 	"context"
-	"net"
-	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/internal/nettest"
 )
-
-// silentListener accepts TCP connections and never speaks HTTP/2: a node connecting to it
-// stays in its first connection attempt, so its actor takes nothing from its mailbox.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = lis.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return lis.Addr().String()
-}
 
 // A node whose mailbox is full (here: stuck in its first connection attempt) must not keep a
 // multicast from the other nodes, even when it has the lowest ID and so comes first.
 func TestMulticastNotHeldBackByFullNode(t *testing.T) {
-	silent := silentListener(t)
+	silent := nettest.SilentListener(t)
 	a, b := NewServer(2, Behavior{}), NewServer(3, Behavior{})
 	addrA, addrB := startServer(t, a), startServer(t, b)
 	mgr := NewManager(

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/internal/nettest"
 )
 
 // HandlerFunc serves one request.
@@ -126,18 +127,7 @@ func StartN(t testing.TB, n int, mk func(i int) TestService, opts ...gorums.Serv
 }
 
 // DeadAddr returns a loopback address with nothing listening on it.
-func DeadAddr(t testing.TB) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	if err := lis.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
+func DeadAddr(t testing.TB) string { return nettest.DeadAddr(t) }
 
 // Insecure is the dial option every test manager uses.
 func Insecure() gorums.ManagerOption {
