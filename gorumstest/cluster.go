@@ -1,0 +1,274 @@
+package gorumstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/quorumcall/gorums/configuration"
+	"github.com/quorumcall/gorums/manager"
+)
+
+// Server is what a cluster runs: a *gorums.Server, or anything else that serves a listener
+// until it is stopped (a *grpc.Server does too).
+type Server interface {
+	Serve(net.Listener) error
+	Stop()
+}
+
+// Cluster is a set of servers running in the test's process, each at an address that stays
+// the same when the server is stopped and restarted. Make one with NewCluster; its servers
+// stop when the test ends. Its methods are safe for concurrent use; Restart fails the test
+// if it cannot listen, so call it from the test's goroutine.
+type Cluster struct {
+	t         testing.TB
+	opts      options
+	newServer func(i int) Server
+	addrs     []string // fixed at creation
+
+	mu      sync.Mutex
+	members []*member // guarded by mu; what a member points to is replaced, never changed in place
+}
+
+// member is server i's slot. Its fields are guarded by the cluster's mu; the gate is shared
+// with the connections of the member's listener.
+type member struct {
+	gate   *gate
+	srv    Server           // nil while stopped
+	served chan struct{}    // closed when srv's Serve has returned
+	err    *error           // Serve's error, readable once served is closed
+	mem    *bufconn.Listener // the in-memory listener, for the dialer; nil while stopped or on TCP
+}
+
+// NewCluster starts n servers made by newServer(i), each on its own listener: a new
+// 127.0.0.1 port, or an in-memory listener with WithBufconn. Register your service on the
+// server newServer returns; newServer is called again, with the same i, by Restart(i).
+// The servers stop when the test ends, after the cleanups registered later (managers made
+// with NewManager after the cluster are closed first).
+func NewCluster(t testing.TB, n int, newServer func(i int) Server, opts ...Option) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, opts: defaultOptions(), newServer: newServer}
+	for _, o := range opts {
+		o.apply(&c.opts)
+	}
+	t.Cleanup(c.stopAll)
+	for i := range n {
+		lis, addr, err := c.listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("gorumstest: server %d: %v", i, err)
+		}
+		c.addrs = append(c.addrs, addr)
+		m := &member{gate: newGate()}
+		c.mu.Lock()
+		c.members = append(c.members, m)
+		c.mu.Unlock()
+		c.serve(i, m, lis)
+	}
+	return c
+}
+
+// placeholder numbers the in-memory servers of this process, so that each has its own
+// address.
+var placeholder atomic.Uint32
+
+// listen returns a new listener for a server at addr ("127.0.0.1:0" for a new one) and the
+// address clients reach it at.
+func (c *Cluster) listen(addr string) (net.Listener, string, error) {
+	if c.opts.bufconn {
+		if addr == "127.0.0.1:0" {
+			// 192.0.2.0/24 is reserved for documentation (RFC 5737): no real server is there,
+			// and the address still resolves, as node IDs require.
+			k := placeholder.Add(1) - 1
+			addr = fmt.Sprintf("192.0.2.%d:%d", 1+k/65535%254, 1+k%65535)
+		}
+		return bufconn.Listen(c.opts.bufconnSize), addr, nil
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	return lis, lis.Addr().String(), nil
+}
+
+// serve starts server i on lis.
+func (c *Cluster) serve(i int, m *member, lis net.Listener) {
+	srv := c.newServer(i)
+	tcpAddr, _ := net.ResolveTCPAddr("tcp", c.addrs[i])
+	gl := &gatedListener{Listener: lis, gate: m.gate, addr: tcpAddr}
+	served := make(chan struct{})
+	var serveErr error
+	c.mu.Lock()
+	m.srv, m.served, m.err = srv, served, &serveErr
+	m.mem, _ = lis.(*bufconn.Listener)
+	c.mu.Unlock()
+	go func() {
+		defer close(served)
+		serveErr = srv.Serve(gl)
+	}()
+}
+
+// Size returns the number of servers, running or not.
+func (c *Cluster) Size() int { return len(c.addrs) }
+
+// Addrs returns the servers' addresses, in the order of their indexes.
+func (c *Cluster) Addrs() []string { return append([]string(nil), c.addrs...) }
+
+// Addr returns server i's address.
+func (c *Cluster) Addr(i int) string { return c.addrs[i] }
+
+// NodeID returns the ID that gorums.WithNodeList gives server i.
+func (c *Cluster) NodeID(i int) uint32 {
+	id, _, err := manager.NodeID(c.addrs[i])
+	if err != nil {
+		panic(fmt.Sprintf("gorumstest: the address %s does not resolve: %v", c.addrs[i], err))
+	}
+	return id
+}
+
+// NodeList returns the node list option of every server, gorums.WithNodeList(c.Addrs()),
+// for a generated NewConfiguration.
+func (c *Cluster) NodeList() configuration.NodeListOption {
+	return configuration.WithNodeList(c.Addrs())
+}
+
+// DialOptions returns the gRPC dial options that reach the servers: insecure transport
+// credentials and, with WithBufconn, the in-memory dialer.
+func (c *Cluster) DialOptions() []grpc.DialOption {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if c.opts.bufconn {
+		opts = append(opts, grpc.WithContextDialer(c.dial))
+	}
+	return opts
+}
+
+// ManagerOptions returns the manager options a client of the cluster needs: its
+// DialOptions and the quick reconnect Backoff, so that a restarted server is used again
+// within milliseconds.
+func (c *Cluster) ManagerOptions() []manager.Option {
+	return []manager.Option{manager.WithGrpcDialOptions(c.DialOptions()...), manager.WithBackoff(Backoff)}
+}
+
+// dial connects to the in-memory server at addr. Addresses that are not the cluster's are
+// dialed on the real network, so one manager can reach this cluster and others.
+func (c *Cluster) dial(ctx context.Context, addr string) (net.Conn, error) {
+	c.mu.Lock()
+	var mem *bufconn.Listener
+	known := false
+	for i, a := range c.addrs {
+		if a == addr {
+			known, mem = true, c.members[i].mem
+		}
+	}
+	c.mu.Unlock()
+	switch {
+	case !known:
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	case mem == nil:
+		return nil, fmt.Errorf("gorumstest: connect to %s: the server is stopped", addr)
+	}
+	return mem.DialContext(ctx)
+}
+
+// Server returns server i, or nil while it is stopped.
+func (c *Cluster) Server(i int) Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.members[i].srv
+}
+
+// Stop stops server i at once, as a crash would: its connections close and calls to it
+// fail. Stopping a stopped server does nothing. It waits for the server's Serve to return.
+func (c *Cluster) Stop(i int) {
+	c.mu.Lock()
+	m := c.members[i]
+	srv, served, errp := m.srv, m.served, m.err
+	m.srv, m.mem = nil, nil
+	c.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	srv.Stop()
+	<-served
+	if err := *errp; err != nil && !errors.Is(err, net.ErrClosed) {
+		c.t.Errorf("gorumstest: server %d (%s): Serve: %v", i, c.addrs[i], err)
+	}
+}
+
+// Restart stops server i if it runs, then starts a new one, made by newServer(i), at the
+// same address and not hung. On loopback it retries listening until DefaultRestartTimeout
+// while the old server's port is still held, and fails the test if the port stays taken.
+func (c *Cluster) Restart(i int) {
+	c.t.Helper()
+	c.Stop(i)
+	c.mu.Lock()
+	m := c.members[i]
+	c.mu.Unlock()
+	m.gate.reopen()
+	deadline := time.Now().Add(DefaultRestartTimeout)
+	for {
+		lis, _, err := c.listen(c.addrs[i])
+		if err == nil {
+			c.serve(i, m, lis)
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("gorumstest: restart server %d: %v", i, err)
+		}
+		time.Sleep(10 * time.Millisecond) // the port is held by the old server's closing sockets
+	}
+}
+
+// Hang freezes server i as a stopped process would be: its connections stay open, but it
+// reads and sends nothing, so calls to it get no reply until Resume(i), Stop(i) or
+// Restart(i). New connections are accepted and hang the same way.
+func (c *Cluster) Hang(i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.members[i].gate.shut()
+}
+
+// Resume lets a hung server i go on: what it read while hung is delivered, and what it
+// sends goes out. Resuming a server that does not hang does nothing.
+func (c *Cluster) Resume(i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.members[i].gate.reopen()
+}
+
+// stopAll stops every server; the cluster's cleanup.
+func (c *Cluster) stopAll() {
+	for i := range c.Size() {
+		c.Stop(i)
+	}
+}
+
+// NewManager returns a manager made by newManager (a generated NewManager, or
+// gorums.NewRawManager) with the cluster's ManagerOptions followed by opts, and closes it
+// when the test ends, before the cluster's servers stop. Build configurations on it with
+// c.NodeList():
+//
+//	mgr := gorumstest.NewManager(t, c, storage.NewManager)
+//	cfg, err := mgr.NewConfiguration(qspec, c.NodeList())
+func NewManager[M any](t testing.TB, c *Cluster, newManager func(...manager.Option) M, opts ...manager.Option) M {
+	t.Helper()
+	mgr := newManager(append(c.ManagerOptions(), opts...)...)
+	switch m := any(mgr).(type) {
+	case interface{ Close() error }:
+		t.Cleanup(func() { _ = m.Close() })
+	case interface{ Close() }:
+		t.Cleanup(m.Close)
+	default:
+		t.Fatalf("gorumstest: NewManager: %T has no Close method", mgr)
+	}
+	return mgr
+}

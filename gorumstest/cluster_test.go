@@ -1,0 +1,261 @@
+package gorumstest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/gorumstest"
+	ts "github.com/quorumcall/gorums/internal/testservice"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// generations counts the servers made for each index, so that a reply says which
+// incarnation of server i sent it ("i/generation").
+type generations struct {
+	mu  sync.Mutex
+	gen map[int]int
+}
+
+func (g *generations) newServer(i int) gorumstest.Server {
+	g.mu.Lock()
+	if g.gen == nil {
+		g.gen = make(map[int]int)
+	}
+	g.gen[i]++
+	name := fmt.Sprintf("%d/%d", i, g.gen[i])
+	g.mu.Unlock()
+	srv := gorums.NewServer()
+	ts.RegisterTestServiceServer(srv, ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+		return &ts.Response{Seq: req.GetSeq(), Value: req.GetValue(), Server: name}, nil
+	}))
+	return srv
+}
+
+// modes runs f once on loopback TCP and once in memory.
+func modes(t *testing.T, f func(t *testing.T, opts ...gorumstest.Option)) {
+	t.Run("loopback", func(t *testing.T) { f(t) })
+	t.Run("bufconn", func(t *testing.T) { f(t, gorumstest.WithBufconn()) })
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// nodeOf returns the configuration's node for server i.
+func nodeOf(t *testing.T, c *gorumstest.Cluster, cfg *ts.Configuration, i int) *ts.Node {
+	t.Helper()
+	for _, n := range cfg.Nodes() {
+		if n.ID() == c.NodeID(i) {
+			return n
+		}
+	}
+	t.Fatalf("no node has server %d's ID %d", i, c.NodeID(i))
+	return nil
+}
+
+func TestClusterServesEveryNode(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		var g generations
+		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
+		mgr := gorumstest.NewManager(t, c, ts.NewManager)
+		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := testCtx(t)
+		if r, err := cfg.Quorum(ctx, &ts.Request{Seq: 7, Value: "all"}); err != nil || r.GetValue() != "all" {
+			t.Fatalf("Quorum on all 3 = %v, %v", r, err)
+		}
+		if c.Size() != 3 || len(c.Addrs()) != 3 {
+			t.Fatalf("Size %d, Addrs %v", c.Size(), c.Addrs())
+		}
+		for i := range c.Size() {
+			r, err := nodeOf(t, c, cfg, i).Ordered(ctx, &ts.Request{})
+			if want := fmt.Sprintf("%d/1", i); err != nil || r.GetServer() != want {
+				t.Errorf("server %d at %s: Ordered = %v, %v; want the reply of %s", i, c.Addr(i), r, err, want)
+			}
+			if c.Server(i) == nil {
+				t.Errorf("Server(%d) is nil while it runs", i)
+			}
+		}
+	})
+}
+
+func TestStopAndRestart(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		var g generations
+		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
+		mgr := gorumstest.NewManager(t, c, ts.NewManager)
+		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 2}, c.NodeList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := testCtx(t)
+		down := nodeOf(t, c, cfg, 2)
+		if _, err := down.Ordered(ctx, &ts.Request{}); err != nil {
+			t.Fatalf("before the stop: %v", err)
+		}
+
+		c.Stop(2)
+		c.Stop(2) // stopping a stopped server does nothing
+		if c.Server(2) != nil {
+			t.Error("Server(2) is not nil after Stop")
+		}
+		if _, err := cfg.Quorum(ctx, &ts.Request{Value: "two of three"}); err != nil {
+			t.Fatalf("Quorum with one server stopped: %v", err)
+		}
+		if _, err := down.Ordered(ctx, &ts.Request{}); status.Code(err) != codes.Unavailable {
+			t.Fatalf("Ordered on the stopped server: %v, want Unavailable", err)
+		}
+
+		c.Restart(2)
+		// The node reconnects with the cluster's quick backoff; until then it fails fast.
+		var r *ts.Response
+		err = ts.Poll(15*time.Second, func() bool {
+			r, err = down.Ordered(ctx, &ts.Request{})
+			return err == nil
+		})
+		if err != nil || r.GetServer() != "2/2" {
+			t.Fatalf("after Restart(2): Ordered = %v, %v; want the second server 2/2", r, err)
+		}
+		if got := c.Addrs()[2]; got != down.Address() {
+			t.Errorf("server 2 moved from %s to %s", down.Address(), got)
+		}
+		// Restarting a running server replaces it.
+		c.Restart(0)
+		err = ts.Poll(15*time.Second, func() bool {
+			r, err = nodeOf(t, c, cfg, 0).Ordered(ctx, &ts.Request{})
+			return err == nil
+		})
+		if err != nil || r.GetServer() != "0/2" {
+			t.Fatalf("after Restart(0): Ordered = %v, %v; want 0/2", r, err)
+		}
+	})
+}
+
+func TestHangAndResume(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		var g generations
+		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
+		mgr := gorumstest.NewManager(t, c, ts.NewManager)
+		all, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		majority, err := mgr.NewConfiguration(&ts.QSpec{Q: 2}, c.NodeList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := testCtx(t)
+		if _, err := all.Quorum(ctx, &ts.Request{}); err != nil {
+			t.Fatalf("before the hang: %v", err)
+		}
+
+		c.Hang(1)
+		c.Hang(1) // hanging a hung server does nothing
+		if _, err := majority.Quorum(ctx, &ts.Request{}); err != nil {
+			t.Fatalf("a majority with server 1 hung: %v", err)
+		}
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err = all.Quorum(short, &ts.Request{})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("all three with server 1 hung: %v, want the deadline (a hung server's connection stays up)", err)
+		}
+
+		// A call made while the server hangs is answered once it resumes.
+		hung := nodeOf(t, c, all, 1)
+		done := make(chan error, 1)
+		go func() {
+			_, err := hung.Ordered(ctx, &ts.Request{Value: "held"})
+			done <- err
+		}()
+		c.Resume(1)
+		c.Resume(1) // resuming a running server does nothing
+		if err := <-done; err != nil {
+			t.Fatalf("the call held while server 1 hung: %v", err)
+		}
+		if _, err := all.Quorum(ctx, &ts.Request{}); err != nil {
+			t.Fatalf("all three after Resume: %v", err)
+		}
+	})
+}
+
+// TestStopHungServer stops a hung server and leaves another hung for the cleanup: neither
+// waits for Resume.
+func TestStopHungServer(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		var g generations
+		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
+		mgr := gorumstest.NewManager(t, c, ts.NewManager)
+		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := testCtx(t)
+		if _, err := cfg.Quorum(ctx, &ts.Request{}); err != nil {
+			t.Fatal(err)
+		}
+		c.Hang(0)
+		c.Hang(1)
+		c.Stop(0)
+		c.Restart(1) // a restarted server does not hang
+		var r *ts.Response
+		err = ts.Poll(15*time.Second, func() bool {
+			r, err = nodeOf(t, c, cfg, 1).Ordered(ctx, &ts.Request{})
+			return err == nil
+		})
+		if err != nil || r.GetServer() != "1/2" {
+			t.Fatalf("after Restart of a hung server: %v, %v", r, err)
+		}
+		c.Hang(2)
+	})
+}
+
+// TestBufconnManagerReachesLoopback: a manager with an in-memory cluster's options still
+// dials other addresses on the network, so one configuration can span both.
+func TestBufconnManagerReachesLoopback(t *testing.T) {
+	var g generations
+	mem := gorumstest.NewCluster(t, 2, g.newServer, gorumstest.WithBufconn())
+	tcp := gorumstest.NewCluster(t, 2, g.newServer)
+	mgr := gorumstest.NewManager(t, mem, ts.NewManager)
+	cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 4}, gorums.WithNodeList(append(mem.Addrs(), tcp.Addrs()...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Quorum(testCtx(t), &ts.Request{}); err != nil {
+		t.Fatalf("Quorum over 2 in-memory and 2 loopback servers: %v", err)
+	}
+	for _, a := range mem.Addrs() {
+		for _, b := range tcp.Addrs() {
+			if a == b {
+				t.Fatalf("the in-memory and loopback clusters share address %s", a)
+			}
+		}
+	}
+}
+
+// TestNewManagerOptions: options given to NewManager come after the cluster's.
+func TestNewManagerOptions(t *testing.T) {
+	var g generations
+	c := gorumstest.NewCluster(t, 1, g.newServer, gorumstest.WithBufconn())
+	mgr := gorumstest.NewManager(t, c, ts.NewManager, gorums.WithDialTimeout(10*time.Second))
+	if _, err := mgr.NewConfiguration(&ts.QSpec{Q: 1}, c.NodeList()); err != nil {
+		t.Fatalf("NewConfiguration waiting for the in-memory server: %v", err)
+	}
+	if got := mgr.DialTimeout(); got != 10*time.Second {
+		t.Errorf("DialTimeout = %v, want the option given to NewManager", got)
+	}
+}

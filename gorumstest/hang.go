@@ -1,0 +1,102 @@
+package gorumstest
+
+import (
+	"net"
+	"sync"
+)
+
+// gate is the switch Hang and Resume flip for one server: while it is shut, the server's
+// connections neither deliver what they read nor write anything, as if the process were
+// frozen; the connections themselves stay open.
+type gate struct {
+	mu   sync.Mutex
+	open chan struct{} // closed while the gate is open; replaced by Shut
+}
+
+func newGate() *gate {
+	open := make(chan struct{})
+	close(open)
+	return &gate{open: open}
+}
+
+// shut makes traffic wait until reopen. It does nothing if the gate is already shut.
+func (g *gate) shut() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case <-g.open:
+		g.open = make(chan struct{})
+	default:
+	}
+}
+
+// reopen lets traffic through again. It does nothing if the gate is open.
+func (g *gate) reopen() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case <-g.open:
+	default:
+		close(g.open)
+	}
+}
+
+// wait returns true once the gate is open, or false if done is closed first.
+func (g *gate) wait(done <-chan struct{}) bool {
+	g.mu.Lock()
+	open := g.open
+	g.mu.Unlock()
+	select {
+	case <-open:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// gatedListener wraps a server's listener so that its connections pass through the gate and
+// it reports the address the cluster gave the server.
+type gatedListener struct {
+	net.Listener
+	gate *gate
+	addr net.Addr
+}
+
+func (l *gatedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &gatedConn{Conn: c, gate: l.gate, closed: make(chan struct{})}, nil
+}
+
+func (l *gatedListener) Addr() net.Addr { return l.addr }
+
+// gatedConn holds back what it reads and what it is asked to write while its gate is shut.
+// Close releases both at once, so stopping a hung server never waits for Resume.
+type gatedConn struct {
+	net.Conn
+	gate      *gate
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func (c *gatedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if !c.gate.wait(c.closed) {
+		return 0, net.ErrClosed
+	}
+	return n, err
+}
+
+func (c *gatedConn) Write(p []byte) (int, error) {
+	if !c.gate.wait(c.closed) {
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *gatedConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
