@@ -43,9 +43,9 @@ type Cluster struct {
 // with the connections of the member's listener.
 type member struct {
 	gate   *gate
-	srv    Server           // nil while stopped
-	served chan struct{}    // closed when srv's Serve has returned
-	err    *error           // Serve's error, readable once served is closed
+	srv    Server            // nil while stopped
+	served chan struct{}     // closed when srv's Serve has returned
+	err    *error            // Serve's error, readable once served is closed
 	mem    *bufconn.Listener // the in-memory listener, for the dialer; nil while stopped or on TCP
 }
 

@@ -53,6 +53,25 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// start runs n servers and returns them with a configuration of all of them whose quorum
+// is q replies.
+func start(t *testing.T, n, q int, opts ...gorumstest.Option) (*gorumstest.Cluster, *ts.Manager, *ts.Configuration) {
+	t.Helper()
+	var g generations
+	c := gorumstest.NewCluster(t, n, g.newServer, opts...)
+	mgr := gorumstest.NewManager(t, c, ts.NewManager)
+	return c, mgr, config(t, mgr, c, q)
+}
+
+func config(t *testing.T, mgr *ts.Manager, c *gorumstest.Cluster, q int) *ts.Configuration {
+	t.Helper()
+	cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: q}, c.NodeList())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // nodeOf returns the configuration's node for server i.
 func nodeOf(t *testing.T, c *gorumstest.Cluster, cfg *ts.Configuration, i int) *ts.Node {
 	t.Helper()
@@ -65,15 +84,25 @@ func nodeOf(t *testing.T, c *gorumstest.Cluster, cfg *ts.Configuration, i int) *
 	return nil
 }
 
+// answerer calls Ordered on n until it succeeds and returns the name of the server that
+// answered. A restarted server's node reconnects with the cluster's quick backoff and fails
+// fast until then.
+func answerer(t *testing.T, ctx context.Context, n *ts.Node) string {
+	t.Helper()
+	var r *ts.Response
+	var err error
+	if perr := ts.Poll(15*time.Second, func() bool {
+		r, err = n.Ordered(ctx, &ts.Request{})
+		return err == nil
+	}); perr != nil {
+		t.Fatalf("%v never answered: %v", n, err)
+	}
+	return r.GetServer()
+}
+
 func TestClusterServesEveryNode(t *testing.T) {
 	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
-		var g generations
-		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
-		mgr := gorumstest.NewManager(t, c, ts.NewManager)
-		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, _, cfg := start(t, 3, 3, opts...)
 		ctx := testCtx(t)
 		if r, err := cfg.Quorum(ctx, &ts.Request{Seq: 7, Value: "all"}); err != nil || r.GetValue() != "all" {
 			t.Fatalf("Quorum on all 3 = %v, %v", r, err)
@@ -95,13 +124,7 @@ func TestClusterServesEveryNode(t *testing.T) {
 
 func TestStopAndRestart(t *testing.T) {
 	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
-		var g generations
-		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
-		mgr := gorumstest.NewManager(t, c, ts.NewManager)
-		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 2}, c.NodeList())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, _, cfg := start(t, 3, 2, opts...)
 		ctx := testCtx(t)
 		down := nodeOf(t, c, cfg, 2)
 		if _, err := down.Ordered(ctx, &ts.Request{}); err != nil {
@@ -121,43 +144,24 @@ func TestStopAndRestart(t *testing.T) {
 		}
 
 		c.Restart(2)
-		// The node reconnects with the cluster's quick backoff; until then it fails fast.
-		var r *ts.Response
-		err = ts.Poll(15*time.Second, func() bool {
-			r, err = down.Ordered(ctx, &ts.Request{})
-			return err == nil
-		})
-		if err != nil || r.GetServer() != "2/2" {
-			t.Fatalf("after Restart(2): Ordered = %v, %v; want the second server 2/2", r, err)
+		if got := answerer(t, ctx, down); got != "2/2" {
+			t.Fatalf("after Restart(2) %s answered, want the second server 2/2", got)
 		}
 		if got := c.Addrs()[2]; got != down.Address() {
 			t.Errorf("server 2 moved from %s to %s", down.Address(), got)
 		}
 		// Restarting a running server replaces it.
 		c.Restart(0)
-		err = ts.Poll(15*time.Second, func() bool {
-			r, err = nodeOf(t, c, cfg, 0).Ordered(ctx, &ts.Request{})
-			return err == nil
-		})
-		if err != nil || r.GetServer() != "0/2" {
-			t.Fatalf("after Restart(0): Ordered = %v, %v; want 0/2", r, err)
+		if got := answerer(t, ctx, nodeOf(t, c, cfg, 0)); got != "0/2" {
+			t.Fatalf("after Restart(0) %s answered, want 0/2", got)
 		}
 	})
 }
 
 func TestHangAndResume(t *testing.T) {
 	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
-		var g generations
-		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
-		mgr := gorumstest.NewManager(t, c, ts.NewManager)
-		all, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
-		if err != nil {
-			t.Fatal(err)
-		}
-		majority, err := mgr.NewConfiguration(&ts.QSpec{Q: 2}, c.NodeList())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, mgr, all := start(t, 3, 3, opts...)
+		majority := config(t, mgr, c, 2)
 		ctx := testCtx(t)
 		if _, err := all.Quorum(ctx, &ts.Request{}); err != nil {
 			t.Fatalf("before the hang: %v", err)
@@ -169,7 +173,7 @@ func TestHangAndResume(t *testing.T) {
 			t.Fatalf("a majority with server 1 hung: %v", err)
 		}
 		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		_, err = all.Quorum(short, &ts.Request{})
+		_, err := all.Quorum(short, &ts.Request{})
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("all three with server 1 hung: %v, want the deadline (a hung server's connection stays up)", err)
@@ -197,13 +201,7 @@ func TestHangAndResume(t *testing.T) {
 // waits for Resume.
 func TestStopHungServer(t *testing.T) {
 	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
-		var g generations
-		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
-		mgr := gorumstest.NewManager(t, c, ts.NewManager)
-		cfg, err := mgr.NewConfiguration(&ts.QSpec{Q: 3}, c.NodeList())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, _, cfg := start(t, 3, 3, opts...)
 		ctx := testCtx(t)
 		if _, err := cfg.Quorum(ctx, &ts.Request{}); err != nil {
 			t.Fatal(err)
@@ -212,13 +210,8 @@ func TestStopHungServer(t *testing.T) {
 		c.Hang(1)
 		c.Stop(0)
 		c.Restart(1) // a restarted server does not hang
-		var r *ts.Response
-		err = ts.Poll(15*time.Second, func() bool {
-			r, err = nodeOf(t, c, cfg, 1).Ordered(ctx, &ts.Request{})
-			return err == nil
-		})
-		if err != nil || r.GetServer() != "1/2" {
-			t.Fatalf("after Restart of a hung server: %v, %v", r, err)
+		if got := answerer(t, ctx, nodeOf(t, c, cfg, 1)); got != "1/2" {
+			t.Fatalf("after Restart of a hung server %s answered, want 1/2", got)
 		}
 		c.Hang(2)
 	})
