@@ -54,8 +54,18 @@ func WithConnectCallback(f func(context.Context)) Option {
 	return optionFunc(func(o *options) { o.onConnect = f })
 }
 
-// WithLogger sets the logger for stream lifecycle events (Info) and per-request traces (Debug).
-// The default logs nothing.
+// WithLogger sets the logger for stream lifecycle events (Info), per-request traces (Debug),
+// and the panics the server contains (Error, with the panicking goroutine's stack: a handler,
+// an interceptor or the connect callback).
+//
+// The default logs nothing, like every Gorums default: the library never writes to stderr on
+// its own nor touches zap's globals, so a program or test that embeds it keeps its output. A
+// contained panic still reaches the client as an Internal status that carries the panic's
+// value, but its stack is then lost; a server in production should log at least Error lines,
+// for example with
+//
+//	logger, _ := zap.NewProduction(zap.IncreaseLevel(zap.ErrorLevel)) // JSON lines on stderr
+//	srv := gorums.NewServer(gorums.WithLogger(logger))
 func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) {
 		if l == nil {

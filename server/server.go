@@ -1,13 +1,19 @@
 package server
 
 import (
+	"context"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 
+	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
@@ -62,13 +68,33 @@ func (s *Server) RegisterHandler(method string, h Handler) {
 	s.handlers.Store(&next)
 }
 
+// MaxEchoedMethodLen is how many bytes of a method name the server keeps of a request for a
+// method it does not serve, and so echoes in its Unimplemented reply: a client cannot make the
+// server copy or send back a name of megabytes.
+const MaxEchoedMethodLen = 256
+
 // methodName is the wire.Message MethodOf of the server's receive loops: a served method's
-// name is the handler map's own string, so requests cost no string allocation.
+// name is the handler map's own string, so requests cost no string allocation; an unknown
+// name is cut to MaxEchoedMethodLen bytes, at a UTF-8 boundary where it has one.
 func (s *Server) methodName(name []byte) string {
 	if h, ok := (*s.handlers.Load())[string(name)]; ok {
 		return h.method
 	}
-	return string(name)
+	return truncateName(name)
+}
+
+func truncateName(name []byte) string {
+	if len(name) <= MaxEchoedMethodLen {
+		return string(name)
+	}
+	cut := MaxEchoedMethodLen
+	for i := cut; i > cut-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(name[i]) {
+			cut = i
+			break
+		}
+	}
+	return string(name[:cut])
 }
 
 func (s *Server) handler(method string) (Handler, bool) {
@@ -105,7 +131,22 @@ func (s *Server) GracefulStop() {
 
 func (s *Server) handleStream(_ any, ss grpc.ServerStream) error {
 	if s.opts.onConnect != nil {
-		s.opts.onConnect(ss.Context())
+		if err := s.connected(ss.Context()); err != nil {
+			return err
+		}
 	}
 	return newStream(s, ss).serve(s.drain)
+}
+
+// connected runs the connect callback. A panic in it fails only this stream, with Internal,
+// and is logged with its stack; the server goes on.
+func (s *Server) connected(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.logger.Error("connect callback panicked", logfield.Addr(peerAddr(ctx)), logfield.Panic(r), logfield.Stack(debug.Stack()))
+			err = status.Errorf(codes.Internal, "gorums: the server's connect callback panicked: %v", r)
+		}
+	}()
+	s.opts.onConnect(ctx)
+	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -193,6 +195,35 @@ func TestUnknownMethodIsUnimplemented(t *testing.T) {
 	cs.echo("after")
 }
 
+// TestUnknownLongMethodEchoesAtMost256Bytes: a request for an unknown method whose name is
+// 1 MiB long gets an Unimplemented reply that carries at most the name's first 256 bytes, in
+// its status message and in its envelope.
+func TestUnknownLongMethodEchoesAtMost256Bytes(t *testing.T) {
+	ts := startServer(t, server.New())
+	cs := openStream(t, ts.addr)
+	for _, tc := range []struct {
+		name string
+		kept string
+	}{
+		{"x." + strings.Repeat("y", 1<<20), "x." + strings.Repeat("y", server.MaxEchoedMethodLen-2)},
+		// A two-byte rune straddles the cut: the whole rune is left out.
+		{strings.Repeat("a", server.MaxEchoedMethodLen-1) + "é" + strings.Repeat("b", 100), strings.Repeat("a", server.MaxEchoedMethodLen-1)},
+	} {
+		id := cs.send(tc.name, "x")
+		m := cs.recv()
+		if m.MessageID != id || m.Status == nil || codes.Code(m.Status.Code) != codes.Unimplemented {
+			t.Fatalf("reply %d status %v, want %d Unimplemented", m.MessageID, m.Status, id)
+		}
+		if m.Method != tc.kept {
+			t.Errorf("reply's method is %d bytes (%.20q...), want the first %d bytes of the name", len(m.Method), m.Method, len(tc.kept))
+		}
+		if !strings.Contains(m.Status.Message, tc.kept) || len(m.Status.Message) > 2*server.MaxEchoedMethodLen {
+			t.Errorf("status message of %d bytes: %.80q...", len(m.Status.Message), m.Status.Message)
+		}
+	}
+	cs.echo("after")
+}
+
 func TestUnparsablePayloadIsInvalidArgument(t *testing.T) {
 	ts := startServer(t, server.New())
 	cs := openStream(t, ts.addr)
@@ -233,8 +264,11 @@ func TestMalformedEnvelopeEndsOnlyItsStream(t *testing.T) {
 	openStream(t, ts.addr).echo("new stream")
 }
 
+// TestHandlerPanicIsInternal: the client gets Internal with the panic's value, the server logs
+// the panic at Error with the handler's stack, and the stream lives on.
 func TestHandlerPanicIsInternal(t *testing.T) {
-	ts := startServer(t, server.New())
+	core, logs := observer.New(zap.ErrorLevel)
+	ts := startServer(t, server.New(server.WithLogger(zap.New(core))))
 	cs := openStream(t, ts.addr)
 	id := cs.send(panicMethod, "oops")
 	if msg := cs.recvStatus(id, codes.Internal); !strings.Contains(msg, "handler bug: oops") {
@@ -244,6 +278,45 @@ func TestHandlerPanicIsInternal(t *testing.T) {
 	id = cs.send(panicMethod, "again")
 	cs.recvStatus(id, codes.Internal)
 	cs.echo("after again")
+
+	entries := logs.FilterMessage("handler panicked").All()
+	if len(entries) != 2 {
+		t.Fatalf("%d handler panics logged, want 2: %v", len(entries), logs.All())
+	}
+	fields := entries[0].ContextMap()
+	if entries[0].Level != zap.ErrorLevel || fields["method"] != panicMethod || fields["panic"] != "handler bug: oops" {
+		t.Errorf("logged %v %v", entries[0].Level, fields)
+	}
+	// The stack names the handler that panicked.
+	if stack, _ := fields["stack"].(string); !strings.Contains(stack, "server_test.startServer") {
+		t.Errorf("logged stack does not show the handler:\n%s", stack)
+	}
+}
+
+// TestConnectCallbackPanicFailsOnlyItsStream: a connect callback that panics for one client
+// fails that client's stream with Internal (logged with its stack); the server serves the next.
+func TestConnectCallbackPanicFailsOnlyItsStream(t *testing.T) {
+	core, logs := observer.New(zap.ErrorLevel)
+	srv := server.New(server.WithLogger(zap.New(core)), server.WithConnectCallback(func(ctx context.Context) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		if len(md.Get("bad")) > 0 {
+			panic("callback bug")
+		}
+	}))
+	ts := startServer(t, srv)
+	bad := openStream(t, ts.addr, "bad", "1")
+	err := bad.stream.RecvMsg(new(wire.Message))
+	if st, _ := status.FromError(err); st.Code() != codes.Internal || !strings.Contains(st.Message(), "callback bug") {
+		t.Fatalf("stream whose connect callback panicked ended with %v, want Internal naming the panic", err)
+	}
+	openStream(t, ts.addr).echo("next client")
+	entries := logs.FilterMessage("connect callback panicked").All()
+	if len(entries) != 1 {
+		t.Fatalf("logged %v", logs.All())
+	}
+	if stack, _ := entries[0].ContextMap()["stack"].(string); !strings.Contains(stack, "TestConnectCallbackPanicFailsOnlyItsStream") {
+		t.Errorf("logged stack does not show the callback:\n%s", stack)
+	}
 }
 
 func TestInOrderPerStream(t *testing.T) {

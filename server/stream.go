@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 
 	"go.uber.org/zap"
@@ -53,11 +54,7 @@ type outMsg struct {
 func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
 	s.lock.takeOver = s.takeOver
-	addr := "unknown"
-	if p, ok := peer.FromContext(s.ctx); ok && p.Addr != nil {
-		addr = p.Addr.String()
-	}
-	s.log = srv.opts.logger.With(logfield.Addr(addr))
+	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.outbox = actor.NewMailbox[outMsg](srv.opts.buffer)
 	s.sender = actor.Start(s.ctx, s.outbox, s.write, actor.Config[outMsg]{
 		Reject: func(m outMsg, _ error) {
@@ -201,11 +198,19 @@ func (s *stream) takeOver() {
 func (s *stream) run(h Handler, ctx ServerCtx, req proto.Message, out replier) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("handler panicked", logfield.Method(out.method), logfield.Panic(r))
+			s.log.Error("handler panicked", logfield.Method(out.method), logfield.Panic(r), logfield.Stack(debug.Stack()))
 			out.send(nil, status.Errorf(codes.Internal, "gorums: handler for %s panicked: %v", out.method, r))
 		}
 	}()
 	h.serve(ctx, req, out)
+}
+
+// peerAddr is the address of the client of a stream's context.
+func peerAddr(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return "unknown"
 }
 
 // withEntries adds a request's per-message metadata to the stream's incoming metadata.
