@@ -1,15 +1,20 @@
-// Package gen is the code generator behind protoc-gen-gorums. Given the request protoc
-// sends a plugin, Generate writes <name>_gorums.pb.go for every .proto file that declares a
-// service: the typed Manager, Configuration and Node, the QuorumSpec interface, one client
-// method per rpc according to its Gorums method option (DESIGN §3), and the server interface
-// with its Register function. The generated code calls the runtime in the module root.
+// Package gen is the code generator behind protoc-gen-gorums and cmd/gorums-gen. Given the
+// request protoc sends a plugin, Generate writes <name>_gorums.pb.go for every .proto file that
+// declares a service: the typed Manager, Configuration and Node, ConfigurationFromRaw, the
+// QuorumSpec interface and the handle types of asynchronous and correctable calls, one client
+// method per rpc according to its Gorums method option, and the server interface with its
+// Register function. The generated code calls the runtime in the module root.
 //
 // The package owns:
 //   - reading the method options of gorums.proto from the options' wire form (options.go),
 //     so the plugin links neither the runtime nor gRPC;
-//   - deciding each method's call type and refusing option combinations, names and
-//     streaming that make no sense (calltype.go, method.go, service.go, names.go,
-//     gopackage.go);
+//   - the call type table (calltype.go): one row per call type with the options that select
+//     it, the modifiers and streaming it allows, its receiver, its client and server
+//     templates, its runtime entry point and handler. Classifying a method is a lookup in the
+//     table; a combination no row accepts is an error, never a silent quorum call;
+//   - refusing names that would clash (names.go): the methods and fields the generated Node,
+//     Configuration and Manager already have, a list that TestReservedNames keeps equal to
+//     the generated types' method sets, and the package-level names the file declares;
 //   - the templates of the generated file (tmpl_*.go) and writing it (write.go).
 //
 // Generation is a pure function of the request: it starts no goroutines, keeps no state

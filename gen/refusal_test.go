@@ -83,17 +83,17 @@ message Req {}`},
 			want:    "svc.proto: enum svc.Node: its Go name Node clashes with the Node generated for service Svc in svc.proto; rename the enum",
 		},
 		{
-			name:    "message named like an Async alias",
+			name:    "message named like an Async handle type",
 			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", "async"), "message AsyncResp {}"),
 			want:    "svc.proto: message svc.AsyncResp: its Go name AsyncResp clashes with the AsyncResp generated for service Svc in svc.proto; rename the message",
 		},
 		{
-			name:    "message named like a Correctable alias",
+			name:    "message named like a Correctable handle type",
 			sources: serviceProto(rpc("M", "Req", "Resp", "correctable"), "message CorrectableResp {}"),
 			want:    "svc.proto: message svc.CorrectableResp: its Go name CorrectableResp clashes with the CorrectableResp generated for service Svc in svc.proto; rename the message",
 		},
 		{
-			name:    "message named like a CorrectableStream alias",
+			name:    "message named like a CorrectableStream handle type",
 			sources: serviceProto(rpc("M", "Req", "stream Resp", "correctable"), "message CorrectableStreamResp {}"),
 			want:    "svc.proto: message svc.CorrectableStreamResp: its Go name CorrectableStreamResp clashes with the CorrectableStreamResp generated for service Svc in svc.proto; rename the message",
 		},
@@ -130,12 +130,22 @@ message Req {}`},
 		{
 			name:    "client stream on a correctable",
 			sources: serviceProto(rpc("M", "stream Req", "Resp", "correctable"), ""),
-			want:    "svc.proto: Svc.M: client-streaming input is not supported by any call type",
+			want:    "svc.proto: Svc.M: a correctable quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
 		},
 		{
 			name:    "bidirectional stream",
 			sources: serviceProto(rpc("M", "stream Req", "stream Resp", "correctable"), ""),
-			want:    "svc.proto: Svc.M: client-streaming input is not supported by any call type",
+			want:    "svc.proto: Svc.M: a correctable stream quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
+		},
+		{
+			name:    "client stream on an ordered RPC",
+			sources: serviceProto(rpc("M", "stream Req", "Resp"), ""),
+			want:    "svc.proto: Svc.M: an ordered RPC cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
+		},
+		{
+			name:    "bidirectional stream on a multicast",
+			sources: serviceProto(rpc("M", "stream Req", "stream Resp", "multicast"), ""),
+			want:    "svc.proto: Svc.M: a multicast cannot have a server-streaming output; only correctable methods may return a stream",
 		},
 		{
 			name:    "custom_return_type naming no message",
@@ -168,15 +178,30 @@ message Req {}`},
 			want:    "svc.proto: Svc.M: option per_node_arg does not apply to an ordered RPC (only to multicast, quorumcall and correctable methods)",
 		},
 		{
-			name: "one alias for two result types",
+			name: "one handle type for two result types",
 			sources: serviceProto(rpc("A", "Req", "google.protobuf.Empty", "quorumcall", "async")+"\n"+rpc("B", "Req", "Empty", "quorumcall", "async"),
 				"import \"google/protobuf/empty.proto\";\nmessage Empty {}"),
-			want: "svc.proto: Svc.B: its result example.com/svc.Empty and the result google.golang.org/protobuf/types/known/emptypb.Empty of A would both need the alias AsyncEmpty; return one of them through a message of another name",
+			want: "svc.proto: Svc.B: its result example.com/svc.Empty and the result google.golang.org/protobuf/types/known/emptypb.Empty of A would both need the type AsyncEmpty; return one of them through a message of another name",
 		},
 		{
 			name:    "rpc hiding a Node method",
 			sources: serviceProto(rpc("ID", "Req", "Resp"), ""),
 			want:    "svc.proto: Svc.ID: an ordered RPC is a method of Node, which already has a method ID; rename the rpc",
+		},
+		{
+			name:    "rpc hiding a method the Node gets from the runtime",
+			sources: serviceProto(rpc("WaitConnected", "Req", "Resp"), ""),
+			want:    "svc.proto: Svc.WaitConnected: an ordered RPC is a method of Node, which already has a method WaitConnected; rename the rpc",
+		},
+		{
+			name:    "multicast named like Configuration's embedded field",
+			sources: serviceProto(rpc("RawConfiguration", "Req", "Resp", "multicast"), ""),
+			want:    "svc.proto: Svc.RawConfiguration: a multicast is a method of Configuration, which already has a method RawConfiguration; rename the rpc",
+		},
+		{
+			name:    "message named ConfigurationFromRaw",
+			sources: serviceProto(rpc("M", "Req", "Resp"), "message ConfigurationFromRaw {}"),
+			want:    "svc.proto: message svc.ConfigurationFromRaw: its Go name ConfigurationFromRaw clashes with the ConfigurationFromRaw generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "quorum call hiding a Configuration method",
@@ -234,7 +259,7 @@ service S { rpc M(Node) returns (Node); }`,
 	}
 }
 
-// TestAcceptedNames shows the name checks refuse only real clashes: an alias-like name for
+// TestAcceptedNames shows the name checks refuse only real clashes: a handle-like name for
 // a type the file does not generate, and a method on the other receiver, are fine.
 func TestAcceptedNames(t *testing.T) {
 	sources := serviceProto(rpc("Nodes", "Req", "Resp")+"\n"+rpc("ID", "Req", "Resp", "quorumcall"),

@@ -44,7 +44,7 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 		s.Methods = append(s.Methods, gm)
 	}
 	errs = append(errs, s.checkMethodNames()...)
-	errs = append(errs, s.checkAliases()...)
+	errs = append(errs, s.checkHandles()...)
 	errs = append(errs, s.checkDeclaredNames(pkg)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -60,20 +60,20 @@ func (s *service) HasQuorumSpec() bool { return len(s.QuorumMethods()) > 0 }
 func (s *service) QuorumMethods() []*method {
 	var ms []*method
 	for _, m := range s.Methods {
-		if m.CallType.hasQuorumFunction() {
+		if m.HasQF() {
 			ms = append(ms, m)
 		}
 	}
 	return ms
 }
 
-// Aliases returns, for each distinct handle alias, the first method that needs it, in
-// declaration order, so each alias is declared once.
-func (s *service) Aliases() []*method {
+// Handles returns, for each distinct handle type, the first method that needs it, in
+// declaration order, so each handle type is declared once.
+func (s *service) Handles() []*method {
 	var ms []*method
 	seen := make(map[string]bool)
 	for _, m := range s.Methods {
-		if a := m.Alias(); a != "" && !seen[a] {
+		if a := m.Handle(); a != "" && !seen[a] {
 			seen[a] = true
 			ms = append(ms, m)
 		}

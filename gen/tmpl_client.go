@@ -1,22 +1,18 @@
 package gen
 
-// clientTemplate declares one client method per rpc, on Node or Configuration by call type.
+// clientTemplate declares one client method per rpc, on Node or Configuration. Each call
+// type's row in calltype.go names its template here; clientMethod executes it, and a row
+// without a template is an error, not a default.
 const clientTemplate = `
 {{define "client"}}
-{{- range .Methods}}
-{{- if eq .Kind "rpc"}}{{template "rpc" .}}
-{{- else if eq .Kind "unicast"}}{{template "unicast" .}}
-{{- else if eq .Kind "multicast"}}{{template "multicast" .}}
-{{- else}}{{template "quorum" .}}
-{{- end}}
-{{- end}}
+{{- range .Methods}}{{clientMethod .}}{{end}}
 {{end}}
 
 {{define "rpc"}}
 // {{.GoName}} is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.{{leading .Comments.Leading ""}}
 func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}) (*{{type .Output.GoIdent}}, error) {
-	return {{gorums "RPCCall"}}[*{{type .Input.GoIdent}}, *{{type .Output.GoIdent}}](ctx, n.RawNode, "{{.FullName}}", in)
+	return {{gorums .Engine}}[*{{type .Input.GoIdent}}, *{{type .Output.GoIdent}}](ctx, n.RawNode, "{{.FullName}}", in)
 }
 {{end}}
 
@@ -24,7 +20,7 @@ func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}) (*{{typ
 // {{.GoName}} sends the request to this node without waiting for a reply. Requests to a node
 // arrive in the order they were sent.{{leading .Comments.Leading ""}}
 func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}, opts ...{{gorums "CallOption"}}) {
-	{{gorums "Unicast"}}(ctx, n.RawNode, "{{.FullName}}", in, opts...)
+	{{gorums .Engine}}(ctx, n.RawNode, "{{.FullName}}", in, opts...)
 }
 {{end}}
 
@@ -36,45 +32,63 @@ func (n *Node) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}, opts ..
 
 {{define "perNodeParam"}}{{if .PerNodeArg}}, f func(*{{type .Input.GoIdent}}, uint32) *{{type .Input.GoIdent}}{{end}}{{end}}
 
+{{define "perNodeArg"}}{{if .PerNodeArg}}, f{{end}}{{end}}
+
 {{define "multicast"}}
 // {{.GoName}} sends the request to every node of the configuration without waiting for
 // replies.
+{{- if .Desc.IsStreamingClient}}
+// The .proto file declares a client-streaming input; as in Gorums v0.7, each call sends one
+// message to each node.
+{{- end}}
 {{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
 func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}, opts ...{{gorums "CallOption"}}) {
-{{- if .PerNodeArg}}
-	{{gorums "MulticastPerNode"}}(ctx, c.RawConfiguration, "{{.FullName}}", in, f, opts...)
-{{- else}}
-	{{gorums "Multicast"}}(ctx, c.RawConfiguration, "{{.FullName}}", in, opts...)
-{{- end}}
+	{{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, opts...)
 }
 {{end}}
 
-{{define "quorum"}}
-{{- if eq .Kind "quorumcall"}}
+{{define "quorumcall"}}
 // {{.GoName}} is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.{{.QF}} once the replies form a quorum.
-{{- else if eq .Kind "async"}}
-// {{.GoName}} is an asynchronous quorum call: it sends the request to every node of the
-// configuration and returns at once; the returned {{.Alias}} gives the result of
-// QuorumSpec.{{.QF}} once the replies form a quorum.
-{{- else if eq .Kind "correctable"}}
-// {{.GoName}} is a correctable quorum call: it sends the request to every node of the
-// configuration and returns at once; the returned {{.Alias}} holds the latest result of
-// QuorumSpec.{{.QF}} and its level, which rises as replies arrive.
-{{- else}}
-// {{.GoName}} is a correctable stream quorum call: it sends the request to every node of the
-// configuration and returns at once; each node may send many replies, and the returned
-// {{.Alias}} holds the latest result of QuorumSpec.{{.QF}} and its level.
-{{- end}}
 {{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
-func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) {{template "quorumResult" .}} {
-	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{if .PerNodeArg}}, f{{end}}, c.qspec.{{.QF}})
+func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) (*{{type .Out}}, error) {
+	if c.qspec == nil {
+		return nil, {{gorums "NoQuorumSpec"}}("{{.FullName}}")
+	}
+	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qspec.{{.QF}})
 }
 {{end}}
 
-{{define "quorumResult"}}
-{{- if eq .Kind "quorumcall"}}(*{{type .Out}}, error)
-{{- else}}*{{.Alias}}
-{{- end}}
+{{define "async"}}
+// {{.GoName}} is an asynchronous quorum call: it sends the request to every node of the
+// configuration and returns at once; the returned {{.Handle}} gives the result of
+// QuorumSpec.{{.QF}} once the replies form a quorum.
+{{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
+{{- template "handleCall" .}}
+{{end}}
+
+{{define "correctable"}}
+// {{.GoName}} is a correctable quorum call: it sends the request to every node of the
+// configuration and returns at once; the returned {{.Handle}} holds the latest result of
+// QuorumSpec.{{.QF}} and its level, which rises as replies arrive.
+{{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
+{{- template "handleCall" .}}
+{{end}}
+
+{{define "correctablestream"}}
+// {{.GoName}} is a correctable stream quorum call: it sends the request to every node of the
+// configuration and returns at once; each node may send many replies, and the returned
+// {{.Handle}} holds the latest result of QuorumSpec.{{.QF}} and its level.
+{{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
+{{- template "handleCall" .}}
+{{end}}
+
+{{define "handleCall"}}
+func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) *{{.Handle}} {
+	if c.qspec == nil {
+		return &{{.Handle}}{ {{- gorums (print "Failed" .HandleType)}}[*{{type .Out}}]({{gorums "NoQuorumSpec"}}("{{.FullName}}"))}
+	}
+	return &{{.Handle}}{ {{- gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qspec.{{.QF}})}
+}
 {{- end}}
 `

@@ -15,6 +15,30 @@ type Configuration struct {
 	nodes []*Node
 }
 
+// ConfigurationFromRaw returns the configuration of raw's nodes
+{{- if .HasQuorumSpec}} whose quorum functions come
+// from qspec. It gives the nodes of a configuration another QuorumSpec:
+//
+//	cfg2 := ConfigurationFromRaw(cfg1.RawConfiguration, qspec2)
+//
+// With a nil qspec, the configuration's quorum call, asynchronous and correctable methods
+// fail with an error that matches gorums.ErrNoQuorumSpec.
+{{- else}}. The {{.GoName}} service
+// has no quorum methods, so qspec is ignored.
+{{- end}}
+func ConfigurationFromRaw(raw {{gorums "RawConfiguration"}}, qspec QuorumSpec) *Configuration {
+	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
+{{- if .HasQuorumSpec}}
+	if !{{gorums "NilQuorumSpec"}}(qspec) {
+		c.qspec = qspec
+	}
+{{- end}}
+	for _, n := range raw.Nodes() {
+		c.nodes = append(c.nodes, &Node{RawNode: n})
+	}
+	return c
+}
+
 // Nodes returns the configuration's nodes, sorted by ID.
 func (c *Configuration) Nodes() []*Node {
 	return append([]*Node(nil), c.nodes...)

@@ -19,51 +19,23 @@ func NewManager(opts ...{{gorums "ManagerOption"}}) *Manager {
 // NewConfiguration returns a configuration of the nodes named by exactly one node list
 // option (gorums.WithNodeList, WithNodeMap, WithNodeIDs, or a configuration's set algebra)
 {{- if .HasQuorumSpec}}
-// and the QuorumSpec its quorum functions come from, given in any order.
+// and the QuorumSpec its quorum functions come from, given in any order. An option that is
+// neither is refused with an error that says why: for a QuorumSpec that is not one, the
+// methods it lacks.
 {{- else}}.
+// The {{.GoName}} service has no quorum methods, so a QuorumSpec among the options is accepted
+// and ignored, as Gorums v0.7 did.
 {{- end}}
 func (m *Manager) NewConfiguration(opts ...{{gorums "ConfigOption"}}) (*Configuration, error) {
-	var nodeList {{gorums "NodeListOption"}}
-	c := &Configuration{}
-	for _, opt := range opts {
-		switch v := opt.(type) {
-		case {{gorums "NodeListOption"}}:
-			if nodeList != nil {
-				return nil, {{errorf}}("gorums: NewConfiguration: more than one node list option")
-			}
-			nodeList = v
-{{- if .HasQuorumSpec}}
-		case QuorumSpec:
-			if c.qspec != nil {
-				return nil, {{errorf}}("gorums: NewConfiguration: more than one QuorumSpec")
-			}
-			c.qspec = v
-		default:
-			return nil, {{errorf}}("gorums: NewConfiguration: unknown option type %T", opt)
-{{- else}}
-		default:
-			return nil, {{errorf}}("gorums: NewConfiguration: unknown option type %T (the {{.GoName}} service has no quorum methods and takes no QuorumSpec)", opt)
-{{- end}}
-		}
+	nodeList, {{if .HasQuorumSpec}}qspec{{else}}_{{end}}, err := {{gorums "ConfigOptions"}}[QuorumSpec]("{{.GoName}}", opts)
+	if err != nil {
+		return nil, err
 	}
-	if nodeList == nil {
-		return nil, {{errorf}}("gorums: NewConfiguration: no node list option (use gorums.WithNodeList, WithNodeMap, WithNodeIDs or a configuration's set algebra)")
-	}
-{{- if .HasQuorumSpec}}
-	if c.qspec == nil {
-		return nil, {{errorf}}("gorums: NewConfiguration: missing QuorumSpec: the {{.GoName}} service has quorum methods")
-	}
-{{- end}}
 	raw, err := {{gorums "NewRawConfiguration"}}(m.RawManager, nodeList)
 	if err != nil {
 		return nil, err
 	}
-	c.RawConfiguration = raw
-	c.nodes = make([]*Node, 0, raw.Size())
-	for _, n := range raw.Nodes() {
-		c.nodes = append(c.nodes, &Node{RawNode: n})
-	}
-	return c, nil
+	return ConfigurationFromRaw(raw, {{if .HasQuorumSpec}}qspec{{else}}nil{{end}}), nil
 }
 
 // Nodes returns every node the manager holds, sorted by ID.

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"strings"
 	"text/template"
 
@@ -31,8 +32,28 @@ package {{.Package}}
 // fileTemplate is parsed once; writeService clones it to bind the per-file functions.
 var fileTemplate = template.Must(template.New("file").
 	Funcs(qualifiers(nil)).
+	Funcs(dispatchers(nil)).
 	Parse(headerTemplate + managerTemplate + configurationTemplate + quorumSpecTemplate +
 		clientTemplate + serverTemplate))
+
+// dispatchers are the template functions that write a method by the templates its call type
+// names (calltype.go): clientMethod its client method, serverMethod its method in the server
+// interface. A name without a template is an error, so a call type cannot silently fall
+// back to another's code.
+func dispatchers(t *template.Template) template.FuncMap {
+	execute := func(name string, m *method) (string, error) {
+		if t.Lookup(name) == nil {
+			return "", fmt.Errorf("%s: the %s call type names template %q, which does not exist", m.FullName(), m.CallType, name)
+		}
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, m)
+		return b.String(), err
+	}
+	return template.FuncMap{
+		"clientMethod": func(m *method) (string, error) { return execute(m.CallType.template, m) },
+		"serverMethod": func(m *method) (string, error) { return execute(m.CallType.server.template, m) },
+	}
+}
 
 // qualifiers are the template functions that name Go identifiers in g. They qualify an
 // identifier only when the template prints it, so g imports exactly the packages the file
@@ -89,5 +110,5 @@ func writeService(g *protogen.GeneratedFile, s *service) error {
 	if err != nil {
 		return err
 	}
-	return t.Funcs(qualifiers(g)).ExecuteTemplate(g, "file", s)
+	return t.Funcs(qualifiers(g)).Funcs(dispatchers(t)).ExecuteTemplate(g, "file", s)
 }

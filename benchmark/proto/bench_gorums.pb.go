@@ -5,7 +5,6 @@ package benchpb
 
 import (
 	context "context"
-	fmt "fmt"
 	gorums "github.com/quorumcall/gorums"
 )
 
@@ -23,42 +22,19 @@ func NewManager(opts ...gorums.ManagerOption) *Manager {
 
 // NewConfiguration returns a configuration of the nodes named by exactly one node list
 // option (gorums.WithNodeList, WithNodeMap, WithNodeIDs, or a configuration's set algebra)
-// and the QuorumSpec its quorum functions come from, given in any order.
+// and the QuorumSpec its quorum functions come from, given in any order. An option that is
+// neither is refused with an error that says why: for a QuorumSpec that is not one, the
+// methods it lacks.
 func (m *Manager) NewConfiguration(opts ...gorums.ConfigOption) (*Configuration, error) {
-	var nodeList gorums.NodeListOption
-	c := &Configuration{}
-	for _, opt := range opts {
-		switch v := opt.(type) {
-		case gorums.NodeListOption:
-			if nodeList != nil {
-				return nil, fmt.Errorf("gorums: NewConfiguration: more than one node list option")
-			}
-			nodeList = v
-		case QuorumSpec:
-			if c.qspec != nil {
-				return nil, fmt.Errorf("gorums: NewConfiguration: more than one QuorumSpec")
-			}
-			c.qspec = v
-		default:
-			return nil, fmt.Errorf("gorums: NewConfiguration: unknown option type %T", opt)
-		}
-	}
-	if nodeList == nil {
-		return nil, fmt.Errorf("gorums: NewConfiguration: no node list option (use gorums.WithNodeList, WithNodeMap, WithNodeIDs or a configuration's set algebra)")
-	}
-	if c.qspec == nil {
-		return nil, fmt.Errorf("gorums: NewConfiguration: missing QuorumSpec: the BenchGorums service has quorum methods")
+	nodeList, qspec, err := gorums.ConfigOptions[QuorumSpec]("BenchGorums", opts)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := gorums.NewRawConfiguration(m.RawManager, nodeList)
 	if err != nil {
 		return nil, err
 	}
-	c.RawConfiguration = raw
-	c.nodes = make([]*Node, 0, raw.Size())
-	for _, n := range raw.Nodes() {
-		c.nodes = append(c.nodes, &Node{RawNode: n})
-	}
-	return c, nil
+	return ConfigurationFromRaw(raw, qspec), nil
 }
 
 // Nodes returns every node the manager holds, sorted by ID.
@@ -78,6 +54,24 @@ type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
 	nodes []*Node
+}
+
+// ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
+// from qspec. It gives the nodes of a configuration another QuorumSpec:
+//
+//	cfg2 := ConfigurationFromRaw(cfg1.RawConfiguration, qspec2)
+//
+// With a nil qspec, the configuration's quorum call, asynchronous and correctable methods
+// fail with an error that matches gorums.ErrNoQuorumSpec.
+func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
+	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
+	if !gorums.NilQuorumSpec(qspec) {
+		c.qspec = qspec
+	}
+	for _, n := range raw.Nodes() {
+		c.nodes = append(c.nodes, &Node{RawNode: n})
+	}
+	return c
 }
 
 // Nodes returns the configuration's nodes, sorted by ID.
@@ -110,7 +104,10 @@ type Node struct {
 // QuorumSpec holds the quorum functions of the BenchGorums service, one per quorum call and
 // correctable method. A quorum function is called with the request and the replies received
 // so far, keyed by node ID, and reports whether they form a quorum and, if so, the call's
-// result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
+// result. Pass a QuorumSpec to Manager.NewConfiguration among its options, and declare that
+// your type implements it, so that the compiler names any method it lacks:
+//
+//	var _ benchpb.QuorumSpec = (*QSpec)(nil)
 type QuorumSpec interface {
 	// QCQF is the quorum function for the QC quorum call method.
 	//
@@ -123,6 +120,9 @@ type QuorumSpec interface {
 //
 // QC is a quorum call on a configuration: the servers echo the request.
 func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.QC")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qspec.QCQF)
 }
 

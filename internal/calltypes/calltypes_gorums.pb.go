@@ -5,7 +5,6 @@ package calltypes
 
 import (
 	context "context"
-	fmt "fmt"
 	gorums "github.com/quorumcall/gorums"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
@@ -24,42 +23,19 @@ func NewManager(opts ...gorums.ManagerOption) *Manager {
 
 // NewConfiguration returns a configuration of the nodes named by exactly one node list
 // option (gorums.WithNodeList, WithNodeMap, WithNodeIDs, or a configuration's set algebra)
-// and the QuorumSpec its quorum functions come from, given in any order.
+// and the QuorumSpec its quorum functions come from, given in any order. An option that is
+// neither is refused with an error that says why: for a QuorumSpec that is not one, the
+// methods it lacks.
 func (m *Manager) NewConfiguration(opts ...gorums.ConfigOption) (*Configuration, error) {
-	var nodeList gorums.NodeListOption
-	c := &Configuration{}
-	for _, opt := range opts {
-		switch v := opt.(type) {
-		case gorums.NodeListOption:
-			if nodeList != nil {
-				return nil, fmt.Errorf("gorums: NewConfiguration: more than one node list option")
-			}
-			nodeList = v
-		case QuorumSpec:
-			if c.qspec != nil {
-				return nil, fmt.Errorf("gorums: NewConfiguration: more than one QuorumSpec")
-			}
-			c.qspec = v
-		default:
-			return nil, fmt.Errorf("gorums: NewConfiguration: unknown option type %T", opt)
-		}
-	}
-	if nodeList == nil {
-		return nil, fmt.Errorf("gorums: NewConfiguration: no node list option (use gorums.WithNodeList, WithNodeMap, WithNodeIDs or a configuration's set algebra)")
-	}
-	if c.qspec == nil {
-		return nil, fmt.Errorf("gorums: NewConfiguration: missing QuorumSpec: the CallTypes service has quorum methods")
+	nodeList, qspec, err := gorums.ConfigOptions[QuorumSpec]("CallTypes", opts)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := gorums.NewRawConfiguration(m.RawManager, nodeList)
 	if err != nil {
 		return nil, err
 	}
-	c.RawConfiguration = raw
-	c.nodes = make([]*Node, 0, raw.Size())
-	for _, n := range raw.Nodes() {
-		c.nodes = append(c.nodes, &Node{RawNode: n})
-	}
-	return c, nil
+	return ConfigurationFromRaw(raw, qspec), nil
 }
 
 // Nodes returns every node the manager holds, sorted by ID.
@@ -79,6 +55,24 @@ type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
 	nodes []*Node
+}
+
+// ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
+// from qspec. It gives the nodes of a configuration another QuorumSpec:
+//
+//	cfg2 := ConfigurationFromRaw(cfg1.RawConfiguration, qspec2)
+//
+// With a nil qspec, the configuration's quorum call, asynchronous and correctable methods
+// fail with an error that matches gorums.ErrNoQuorumSpec.
+func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
+	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
+	if !gorums.NilQuorumSpec(qspec) {
+		c.qspec = qspec
+	}
+	for _, n := range raw.Nodes() {
+		c.nodes = append(c.nodes, &Node{RawNode: n})
+	}
+	return c
 }
 
 // Nodes returns the configuration's nodes, sorted by ID.
@@ -111,7 +105,10 @@ type Node struct {
 // QuorumSpec holds the quorum functions of the CallTypes service, one per quorum call and
 // correctable method. A quorum function is called with the request and the replies received
 // so far, keyed by node ID, and reports whether they form a quorum and, if so, the call's
-// result. Pass a QuorumSpec to Manager.NewConfiguration among its options.
+// result. Pass a QuorumSpec to Manager.NewConfiguration among its options, and declare that
+// your type implements it, so that the compiler names any method it lacks:
+//
+//	var _ calltypes.QuorumSpec = (*QSpec)(nil)
 type QuorumSpec interface {
 	// QuorumCallQF is the quorum function for the QuorumCall quorum call method.
 	QuorumCallQF(in *Request, replies map[uint32]*Response) (*Response, bool)
@@ -153,26 +150,47 @@ type QuorumSpec interface {
 	CorrectableStreamCustomReturnQF(in *Request, replies map[uint32]*Response) (*MyResponse, int, bool)
 }
 
-// AsyncResponse is the handle that asynchronous quorum calls with a *Response result return.
-type AsyncResponse = gorums.Async[*Response]
+// AsyncResponse is what asynchronous quorum calls with a *Response result return: the embedded
+// gorums.Async, under the field name Async as in Gorums v0.7, gives its methods.
+type AsyncResponse struct {
+	*gorums.Async[*Response]
+}
 
-// AsyncMyResponse is the handle that asynchronous quorum calls with a *MyResponse result return.
-type AsyncMyResponse = gorums.Async[*MyResponse]
+// AsyncMyResponse is what asynchronous quorum calls with a *MyResponse result return: the embedded
+// gorums.Async, under the field name Async as in Gorums v0.7, gives its methods.
+type AsyncMyResponse struct {
+	*gorums.Async[*MyResponse]
+}
 
-// AsyncEmpty is the handle that asynchronous quorum calls with a *emptypb.Empty result return.
-type AsyncEmpty = gorums.Async[*emptypb.Empty]
+// AsyncEmpty is what asynchronous quorum calls with a *emptypb.Empty result return: the embedded
+// gorums.Async, under the field name Async as in Gorums v0.7, gives its methods.
+type AsyncEmpty struct {
+	*gorums.Async[*emptypb.Empty]
+}
 
-// CorrectableResponse is the handle that correctable quorum calls with a *Response result return.
-type CorrectableResponse = gorums.Correctable[*Response]
+// CorrectableResponse is what correctable quorum calls with a *Response result return: the embedded
+// gorums.Correctable, under the field name Correctable as in Gorums v0.7, gives its methods.
+type CorrectableResponse struct {
+	*gorums.Correctable[*Response]
+}
 
-// CorrectableMyResponse is the handle that correctable quorum calls with a *MyResponse result return.
-type CorrectableMyResponse = gorums.Correctable[*MyResponse]
+// CorrectableMyResponse is what correctable quorum calls with a *MyResponse result return: the embedded
+// gorums.Correctable, under the field name Correctable as in Gorums v0.7, gives its methods.
+type CorrectableMyResponse struct {
+	*gorums.Correctable[*MyResponse]
+}
 
-// CorrectableStreamResponse is the handle that correctable stream quorum calls with a *Response result return.
-type CorrectableStreamResponse = gorums.Correctable[*Response]
+// CorrectableStreamResponse is what correctable stream quorum calls with a *Response result return: the embedded
+// gorums.Correctable, under the field name Correctable as in Gorums v0.7, gives its methods.
+type CorrectableStreamResponse struct {
+	*gorums.Correctable[*Response]
+}
 
-// CorrectableStreamMyResponse is the handle that correctable stream quorum calls with a *MyResponse result return.
-type CorrectableStreamMyResponse = gorums.Correctable[*MyResponse]
+// CorrectableStreamMyResponse is what correctable stream quorum calls with a *MyResponse result return: the embedded
+// gorums.Correctable, under the field name Correctable as in Gorums v0.7, gives its methods.
+type CorrectableStreamMyResponse struct {
+	*gorums.Correctable[*MyResponse]
+}
 
 // OrderedRPC is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
@@ -208,6 +226,9 @@ func (c *Configuration) MulticastPerNode(ctx context.Context, in *Request, f fun
 // QuorumCall is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallQF once the replies form a quorum.
 func (c *Configuration) QuorumCall(ctx context.Context, in *Request) (*Response, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCall")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCall", in, c.qspec.QuorumCallQF)
 }
 
@@ -215,12 +236,18 @@ func (c *Configuration) QuorumCall(ctx context.Context, in *Request) (*Response,
 // returns the result of QuorumSpec.QuorumCallPerNodeQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) (*Response, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallPerNode")
+	}
 	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallPerNode", in, f, c.qspec.QuorumCallPerNodeQF)
 }
 
 // QuorumCallCustomReturn is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallCustomReturnQF once the replies form a quorum.
 func (c *Configuration) QuorumCallCustomReturn(ctx context.Context, in *Request) (*MyResponse, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCustomReturn")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCustomReturn", in, c.qspec.QuorumCallCustomReturnQF)
 }
 
@@ -228,18 +255,27 @@ func (c *Configuration) QuorumCallCustomReturn(ctx context.Context, in *Request)
 // returns the result of QuorumSpec.QuorumCallComboQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallCombo(ctx context.Context, in *Request, f func(*Request, uint32) *Request) (*MyResponse, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCombo")
+	}
 	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCombo", in, f, c.qspec.QuorumCallComboQF)
 }
 
 // QuorumCallEmptyIn is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallEmptyInQF once the replies form a quorum.
 func (c *Configuration) QuorumCallEmptyIn(ctx context.Context, in *emptypb.Empty) (*Response, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyIn")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyIn", in, c.qspec.QuorumCallEmptyInQF)
 }
 
 // QuorumCallEmptyOut is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallEmptyOutQF once the replies form a quorum.
 func (c *Configuration) QuorumCallEmptyOut(ctx context.Context, in *Request) (*emptypb.Empty, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyOut")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyOut", in, c.qspec.QuorumCallEmptyOutQF)
 }
 
@@ -247,7 +283,10 @@ func (c *Configuration) QuorumCallEmptyOut(ctx context.Context, in *Request) (*e
 // configuration and returns at once; the returned AsyncResponse gives the result of
 // QuorumSpec.QuorumCallAsyncQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsync(ctx context.Context, in *Request) *AsyncResponse {
-	return gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsync", in, c.qspec.QuorumCallAsyncQF)
+	if c.qspec == nil {
+		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsync"))}
+	}
+	return &AsyncResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsync", in, c.qspec.QuorumCallAsyncQF)}
 }
 
 // QuorumCallAsyncPerNode is an asynchronous quorum call: it sends the request to every node of the
@@ -255,28 +294,40 @@ func (c *Configuration) QuorumCallAsync(ctx context.Context, in *Request) *Async
 // QuorumSpec.QuorumCallAsyncPerNodeQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallAsyncPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *AsyncResponse {
-	return gorums.AsyncCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncPerNode", in, f, c.qspec.QuorumCallAsyncPerNodeQF)
+	if c.qspec == nil {
+		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncPerNode"))}
+	}
+	return &AsyncResponse{gorums.AsyncCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncPerNode", in, f, c.qspec.QuorumCallAsyncPerNodeQF)}
 }
 
 // QuorumCallAsyncCustomReturn is an asynchronous quorum call: it sends the request to every node of the
 // configuration and returns at once; the returned AsyncMyResponse gives the result of
 // QuorumSpec.QuorumCallAsyncCustomReturnQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsyncCustomReturn(ctx context.Context, in *Request) *AsyncMyResponse {
-	return gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncCustomReturn", in, c.qspec.QuorumCallAsyncCustomReturnQF)
+	if c.qspec == nil {
+		return &AsyncMyResponse{gorums.FailedAsync[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncCustomReturn"))}
+	}
+	return &AsyncMyResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncCustomReturn", in, c.qspec.QuorumCallAsyncCustomReturnQF)}
 }
 
 // QuorumCallAsyncEmpty is an asynchronous quorum call: it sends the request to every node of the
 // configuration and returns at once; the returned AsyncEmpty gives the result of
 // QuorumSpec.QuorumCallAsyncEmptyQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsyncEmpty(ctx context.Context, in *Request) *AsyncEmpty {
-	return gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncEmpty", in, c.qspec.QuorumCallAsyncEmptyQF)
+	if c.qspec == nil {
+		return &AsyncEmpty{gorums.FailedAsync[*emptypb.Empty](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncEmpty"))}
+	}
+	return &AsyncEmpty{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncEmpty", in, c.qspec.QuorumCallAsyncEmptyQF)}
 }
 
 // Correctable is a correctable quorum call: it sends the request to every node of the
 // configuration and returns at once; the returned CorrectableResponse holds the latest result of
 // QuorumSpec.CorrectableQF and its level, which rises as replies arrive.
 func (c *Configuration) Correctable(ctx context.Context, in *Request) *CorrectableResponse {
-	return gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.Correctable", in, c.qspec.CorrectableQF)
+	if c.qspec == nil {
+		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.Correctable"))}
+	}
+	return &CorrectableResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.Correctable", in, c.qspec.CorrectableQF)}
 }
 
 // CorrectablePerNode is a correctable quorum call: it sends the request to every node of the
@@ -284,21 +335,30 @@ func (c *Configuration) Correctable(ctx context.Context, in *Request) *Correctab
 // QuorumSpec.CorrectablePerNodeQF and its level, which rises as replies arrive.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) CorrectablePerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *CorrectableResponse {
-	return gorums.CorrectableCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectablePerNode", in, f, c.qspec.CorrectablePerNodeQF)
+	if c.qspec == nil {
+		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectablePerNode"))}
+	}
+	return &CorrectableResponse{gorums.CorrectableCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectablePerNode", in, f, c.qspec.CorrectablePerNodeQF)}
 }
 
 // CorrectableCustomReturn is a correctable quorum call: it sends the request to every node of the
 // configuration and returns at once; the returned CorrectableMyResponse holds the latest result of
 // QuorumSpec.CorrectableCustomReturnQF and its level, which rises as replies arrive.
 func (c *Configuration) CorrectableCustomReturn(ctx context.Context, in *Request) *CorrectableMyResponse {
-	return gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableCustomReturn", in, c.qspec.CorrectableCustomReturnQF)
+	if c.qspec == nil {
+		return &CorrectableMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableCustomReturn"))}
+	}
+	return &CorrectableMyResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableCustomReturn", in, c.qspec.CorrectableCustomReturnQF)}
 }
 
 // CorrectableStream is a correctable stream quorum call: it sends the request to every node of the
 // configuration and returns at once; each node may send many replies, and the returned
 // CorrectableStreamResponse holds the latest result of QuorumSpec.CorrectableStreamQF and its level.
 func (c *Configuration) CorrectableStream(ctx context.Context, in *Request) *CorrectableStreamResponse {
-	return gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStream", in, c.qspec.CorrectableStreamQF)
+	if c.qspec == nil {
+		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStream"))}
+	}
+	return &CorrectableStreamResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStream", in, c.qspec.CorrectableStreamQF)}
 }
 
 // CorrectableStreamPerNode is a correctable stream quorum call: it sends the request to every node of the
@@ -306,14 +366,20 @@ func (c *Configuration) CorrectableStream(ctx context.Context, in *Request) *Cor
 // CorrectableStreamResponse holds the latest result of QuorumSpec.CorrectableStreamPerNodeQF and its level.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) CorrectableStreamPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *CorrectableStreamResponse {
-	return gorums.CorrectableStreamCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamPerNode", in, f, c.qspec.CorrectableStreamPerNodeQF)
+	if c.qspec == nil {
+		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamPerNode"))}
+	}
+	return &CorrectableStreamResponse{gorums.CorrectableStreamCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamPerNode", in, f, c.qspec.CorrectableStreamPerNodeQF)}
 }
 
 // CorrectableStreamCustomReturn is a correctable stream quorum call: it sends the request to every node of the
 // configuration and returns at once; each node may send many replies, and the returned
 // CorrectableStreamMyResponse holds the latest result of QuorumSpec.CorrectableStreamCustomReturnQF and its level.
 func (c *Configuration) CorrectableStreamCustomReturn(ctx context.Context, in *Request) *CorrectableStreamMyResponse {
-	return gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamCustomReturn", in, c.qspec.CorrectableStreamCustomReturnQF)
+	if c.qspec == nil {
+		return &CorrectableStreamMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamCustomReturn"))}
+	}
+	return &CorrectableStreamMyResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamCustomReturn", in, c.qspec.CorrectableStreamCustomReturnQF)}
 }
 
 // CallTypes is the server side of the CallTypes service: implement it and register the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/quorumcall/gorums"
 )
 
 // corrHandle is what the tests need of a Correctable, whatever its result type.
@@ -13,7 +15,7 @@ type corrHandle struct {
 	watch func(level int) <-chan struct{}
 }
 
-func handleOf(c *CorrectableResponse) corrHandle {
+func handleOf(c *gorums.Correctable[*Response]) corrHandle {
 	return corrHandle{
 		get: func() (string, int64, int, error) {
 			r, l, err := c.Get()
@@ -23,7 +25,7 @@ func handleOf(c *CorrectableResponse) corrHandle {
 	}
 }
 
-func handleOfMy(c *CorrectableMyResponse) corrHandle {
+func handleOfMy(c *gorums.Correctable[*MyResponse]) corrHandle {
 	return corrHandle{
 		get: func() (string, int64, int, error) {
 			r, l, err := c.Get()
@@ -44,13 +46,13 @@ func TestCorrectableLevelsOverTime(t *testing.T) {
 		start  func(ctx context.Context, c *cluster, req *Request) corrHandle
 	}{
 		{"Correctable", MCorrectable, func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOf(c.cfg.Correctable(ctx, req))
+			return handleOf(c.cfg.Correctable(ctx, req).Correctable)
 		}},
 		{"CorrectablePerNode", MCorrectablePerNode, func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOf(c.cfg.CorrectablePerNode(ctx, req, func(in *Request, _ uint32) *Request { return in }))
+			return handleOf(c.cfg.CorrectablePerNode(ctx, req, func(in *Request, _ uint32) *Request { return in }).Correctable)
 		}},
 		{"CorrectableCustomReturn", MCorrectableCustomReturn, func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOfMy(c.cfg.CorrectableCustomReturn(ctx, req))
+			return handleOfMy(c.cfg.CorrectableCustomReturn(ctx, req).Correctable)
 		}},
 	}
 	forSizes(t, func(t *testing.T, n int) {
@@ -118,13 +120,13 @@ func TestCorrectableStreamLevels(t *testing.T) {
 		start func(ctx context.Context, c *cluster, req *Request) corrHandle
 	}{
 		{"CorrectableStream", func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOf(c.cfg.CorrectableStream(ctx, req))
+			return handleOf(c.cfg.CorrectableStream(ctx, req).Correctable)
 		}},
 		{"CorrectableStreamPerNode", func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOf(c.cfg.CorrectableStreamPerNode(ctx, req, perNodeValue))
+			return handleOf(c.cfg.CorrectableStreamPerNode(ctx, req, perNodeValue).Correctable)
 		}},
 		{"CorrectableStreamCustomReturn", func(ctx context.Context, c *cluster, req *Request) corrHandle {
-			return handleOfMy(c.cfg.CorrectableStreamCustomReturn(ctx, req))
+			return handleOfMy(c.cfg.CorrectableStreamCustomReturn(ctx, req).Correctable)
 		}},
 	}
 	forSizes(t, func(t *testing.T, n int) {

@@ -34,7 +34,7 @@ func fromEmpty(r *emptypb.Empty, err error) outcome {
 	return outcome{summary: "empty", err: err}
 }
 
-func fromCorrectable(c *CorrectableResponse) func() outcome {
+func fromCorrectable(c *gorums.Correctable[*Response]) func() outcome {
 	return func() outcome {
 		<-c.Done()
 		r, _, err := c.Get()
@@ -42,7 +42,7 @@ func fromCorrectable(c *CorrectableResponse) func() outcome {
 	}
 }
 
-func fromCorrectableMy(c *CorrectableMyResponse) func() outcome {
+func fromCorrectableMy(c *gorums.Correctable[*MyResponse]) func() outcome {
 	return func() outcome {
 		<-c.Done()
 		r, _, err := c.Get()
@@ -235,37 +235,37 @@ var callKinds = []callKind{
 	{
 		name: "Correctable", method: MCorrectable, to: everyone, want: wantAll,
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectable(c.cfg.Correctable(ctx, req))
+			return fromCorrectable(c.cfg.Correctable(ctx, req).Correctable)
 		},
 	},
 	{
 		name: "CorrectablePerNode", method: MCorrectablePerNode, perNode: true, to: everyone, want: wantAllPerNode,
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectable(c.cfg.CorrectablePerNode(ctx, req, perNodeValue))
+			return fromCorrectable(c.cfg.CorrectablePerNode(ctx, req, perNodeValue).Correctable)
 		},
 	},
 	{
 		name: "CorrectableCustomReturn", method: MCorrectableCustomReturn, to: everyone, want: wantAll,
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectableMy(c.cfg.CorrectableCustomReturn(ctx, req))
+			return fromCorrectableMy(c.cfg.CorrectableCustomReturn(ctx, req).Correctable)
 		},
 	},
 	{
 		name: "CorrectableStream", method: MCorrectableStream, to: everyone, want: withStreamLevel(wantAll),
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectable(c.cfg.CorrectableStream(ctx, req))
+			return fromCorrectable(c.cfg.CorrectableStream(ctx, req).Correctable)
 		},
 	},
 	{
 		name: "CorrectableStreamPerNode", method: MCorrectableStreamPerNode, perNode: true, to: everyone, want: withStreamLevel(wantAllPerNode),
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectable(c.cfg.CorrectableStreamPerNode(ctx, req, perNodeValue))
+			return fromCorrectable(c.cfg.CorrectableStreamPerNode(ctx, req, perNodeValue).Correctable)
 		},
 	},
 	{
 		name: "CorrectableStreamCustomReturn", method: MCorrectableStreamCustomReturn, to: everyone, want: withStreamLevel(wantAll),
 		start: func(ctx context.Context, c *cluster, req *Request) func() outcome {
-			return fromCorrectableMy(c.cfg.CorrectableStreamCustomReturn(ctx, req))
+			return fromCorrectableMy(c.cfg.CorrectableStreamCustomReturn(ctx, req).Correctable)
 		},
 	},
 }

@@ -58,13 +58,13 @@ var perNodeKinds = []perNodeKind{
 		call: func(t *testing.T, c *cluster, req *Request, f func(*Request, uint32) *Request) outcome {
 			corr := c.cfg.CorrectablePerNode(testCtx(t), req, f)
 			waitClosed(t, corr.Done(), "CorrectablePerNode Done")
-			return fromCorrectable(corr)()
+			return fromCorrectable(corr.Correctable)()
 		}},
 	{name: "CorrectableStreamPerNode", method: MCorrectableStreamPerNode, stream: true,
 		call: func(t *testing.T, c *cluster, req *Request, f func(*Request, uint32) *Request) outcome {
 			corr := c.cfg.CorrectableStreamPerNode(testCtx(t), req, f)
 			waitClosed(t, corr.Done(), "CorrectableStreamPerNode Done")
-			return fromCorrectable(corr)()
+			return fromCorrectable(corr.Correctable)()
 		}},
 }
 

@@ -1,7 +1,8 @@
 // Package gorums is a stand-in for the runtime's root package with exactly the API that
-// /work/notes/genapi.md promises generated code. The compile test builds generated code
-// against it, so the generator is checked against the contract, not against whatever the
-// runtime looks like today. Every body panics: this code is compiled, never run.
+// generated code may call: the contract between the generator and the runtime. The compile
+// test builds generated code against it, so the generator is checked against the contract,
+// not against whatever the runtime looks like today. Every body panics: this code is
+// compiled, never run.
 package gorums
 
 import (
@@ -47,7 +48,13 @@ func (RawConfiguration) WithoutNodes(ids ...uint32) NodeListOption      { panic(
 func (RawConfiguration) And(b RawConfiguration) NodeListOption          { panic("stub") }
 func (RawConfiguration) Except(b RawConfiguration) NodeListOption       { panic("stub") }
 
-// Beyond genapi.md: constructors the usage files call, from DESIGN §3.
+func ConfigOptions[QS any](service string, opts []ConfigOption) (NodeListOption, QS, error) {
+	panic("stub")
+}
+func NilQuorumSpec(qspec any) bool     { panic("stub") }
+func NoQuorumSpec(method string) error { panic("stub") }
+
+// Beyond the contract: constructors the usage files call.
 func WithNodeList(addrs []string) NodeListOption    { panic("stub") }
 func WithGrpcDialOptions(opts ...any) ManagerOption { panic("stub") }
 func WithNoSendWaiting() CallOption                 { panic("stub") }
@@ -87,6 +94,8 @@ type Async[Out any] struct{ out Out }
 func (*Async[Out]) Get() (Out, error) { panic("stub") }
 func (*Async[Out]) Done() bool        { panic("stub") }
 
+func FailedAsync[Out any](err error) *Async[Out] { panic("stub") }
+
 func AsyncCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string, in Req,
 	qf func(Req, map[uint32]Resp) (Out, bool)) *Async[Out] {
 	panic("stub")
@@ -102,6 +111,8 @@ type Correctable[Out any] struct{ out Out }
 func (*Correctable[Out]) Get() (Out, int, error)          { panic("stub") }
 func (*Correctable[Out]) Done() <-chan struct{}           { panic("stub") }
 func (*Correctable[Out]) Watch(level int) <-chan struct{} { panic("stub") }
+
+func FailedCorrectable[Out any](err error) *Correctable[Out] { panic("stub") }
 
 func CorrectableCall[Req, Resp proto.Message, Out any](ctx context.Context, c RawConfiguration, method string, in Req,
 	qf func(Req, map[uint32]Resp) (Out, int, bool)) *Correctable[Out] {

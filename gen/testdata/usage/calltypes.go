@@ -72,6 +72,7 @@ func (server) ExplicitRPC(ctx gorums.ServerCtx, in *Request) (*Response, error) 
 func (server) Unicast(ctx gorums.ServerCtx, in *Request)                        {}
 func (server) Multicast(ctx gorums.ServerCtx, in *Request)                      {}
 func (server) MulticastPerNode(ctx gorums.ServerCtx, in *Request)               {}
+func (server) MulticastClientStream(ctx gorums.ServerCtx, in *Request)          {}
 func (server) QuorumCall(ctx gorums.ServerCtx, in *Request) (*Response, error)  { return nil, nil }
 func (server) QuorumCallPerNode(ctx gorums.ServerCtx, in *Request) (*Response, error) {
 	return nil, nil
@@ -135,6 +136,8 @@ func useClient(ctx context.Context) error {
 	}
 	cfg.Multicast(ctx, in)
 	cfg.MulticastPerNode(ctx, in, perNode, gorums.WithNoSendWaiting())
+	cfg.MulticastClientStream(ctx, in)
+	cfg = ConfigurationFromRaw(cfg.RawConfiguration, qspec{})
 	var r *Response
 	var my *MyResponse
 	var empty *emptypb.Empty
@@ -145,7 +148,8 @@ func useClient(ctx context.Context) error {
 	r, err = cfg.QuorumCallEmptyIn(ctx, &emptypb.Empty{})
 	empty, err = cfg.QuorumCallEmptyOut(ctx, in)
 	var a1 *AsyncResponse = cfg.QuorumCallAsync(ctx, in)
-	var a2 *gorums.Async[*Response] = cfg.QuorumCallAsyncPerNode(ctx, in, perNode)
+	// The handle types embed the runtime's handles under Gorums v0.7's field names.
+	var a2 *gorums.Async[*Response] = cfg.QuorumCallAsyncPerNode(ctx, in, perNode).Async
 	var a3 *AsyncMyResponse = cfg.QuorumCallAsyncCustomReturn(ctx, in)
 	var a4 *AsyncEmpty = cfg.QuorumCallAsyncEmpty(ctx, in)
 	r, err = a1.Get()
@@ -153,10 +157,10 @@ func useClient(ctx context.Context) error {
 	my, err = a3.Get()
 	empty, err = a4.Get()
 	var c1 *CorrectableResponse = cfg.Correctable(ctx, in)
-	var c2 *CorrectableResponse = cfg.CorrectablePerNode(ctx, in, perNode)
+	var c2 *gorums.Correctable[*Response] = cfg.CorrectablePerNode(ctx, in, perNode).Correctable
 	var c3 *CorrectableMyResponse = cfg.CorrectableCustomReturn(ctx, in)
 	var s1 *CorrectableStreamResponse = cfg.CorrectableStream(ctx, in)
-	var s2 *CorrectableStreamResponse = cfg.CorrectableStreamPerNode(ctx, in, perNode)
+	var s2 *gorums.Correctable[*Response] = cfg.CorrectableStreamPerNode(ctx, in, perNode).Correctable
 	var s3 *CorrectableStreamMyResponse = cfg.CorrectableStreamCustomReturn(ctx, in)
 	<-c1.Watch(2)
 	<-c2.Done()

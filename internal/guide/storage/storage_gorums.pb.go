@@ -5,7 +5,6 @@ package gorumsexample
 
 import (
 	context "context"
-	fmt "fmt"
 	gorums "github.com/quorumcall/gorums"
 )
 
@@ -23,33 +22,18 @@ func NewManager(opts ...gorums.ManagerOption) *Manager {
 
 // NewConfiguration returns a configuration of the nodes named by exactly one node list
 // option (gorums.WithNodeList, WithNodeMap, WithNodeIDs, or a configuration's set algebra).
+// The Storage service has no quorum methods, so a QuorumSpec among the options is accepted
+// and ignored, as Gorums v0.7 did.
 func (m *Manager) NewConfiguration(opts ...gorums.ConfigOption) (*Configuration, error) {
-	var nodeList gorums.NodeListOption
-	c := &Configuration{}
-	for _, opt := range opts {
-		switch v := opt.(type) {
-		case gorums.NodeListOption:
-			if nodeList != nil {
-				return nil, fmt.Errorf("gorums: NewConfiguration: more than one node list option")
-			}
-			nodeList = v
-		default:
-			return nil, fmt.Errorf("gorums: NewConfiguration: unknown option type %T (the Storage service has no quorum methods and takes no QuorumSpec)", opt)
-		}
-	}
-	if nodeList == nil {
-		return nil, fmt.Errorf("gorums: NewConfiguration: no node list option (use gorums.WithNodeList, WithNodeMap, WithNodeIDs or a configuration's set algebra)")
+	nodeList, _, err := gorums.ConfigOptions[QuorumSpec]("Storage", opts)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := gorums.NewRawConfiguration(m.RawManager, nodeList)
 	if err != nil {
 		return nil, err
 	}
-	c.RawConfiguration = raw
-	c.nodes = make([]*Node, 0, raw.Size())
-	for _, n := range raw.Nodes() {
-		c.nodes = append(c.nodes, &Node{RawNode: n})
-	}
-	return c, nil
+	return ConfigurationFromRaw(raw, nil), nil
 }
 
 // Nodes returns every node the manager holds, sorted by ID.
@@ -68,6 +52,16 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	nodes []*Node
+}
+
+// ConfigurationFromRaw returns the configuration of raw's nodes. The Storage service
+// has no quorum methods, so qspec is ignored.
+func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
+	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
+	for _, n := range raw.Nodes() {
+		c.nodes = append(c.nodes, &Node{RawNode: n})
+	}
+	return c
 }
 
 // Nodes returns the configuration's nodes, sorted by ID.
