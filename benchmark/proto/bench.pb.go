@@ -4,8 +4,10 @@
 // 	protoc        v3.21.12
 // source: bench.proto
 
-// The Gorums service of the benchmarks: one quorum call and one ordered RPC on the same echo
-// message.
+// The Gorums service of the benchmarks: the original Gorums benchmarks (a quorum call, an
+// async quorum call, a quorum call on a slow server whose handler releases its stream at once,
+// and a multicast), an ordered RPC, and the control RPC the benchmark driver reads server
+// counters with.
 
 package benchpb
 
@@ -13,6 +15,7 @@ import (
 	_ "github.com/quorumcall/gorums"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -27,9 +30,12 @@ const (
 
 // Echo is the request and the reply of every benchmarked call.
 type Echo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Payload       []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
-	Seq           int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Payload []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	Seq     int64                  `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// delay_ns is how long a slow handler works before it replies (SlowQC, and the baselines'
+	// handlers when it is set). Unset, as in every other benchmark, it costs no byte on the wire.
+	DelayNs       int64 `protobuf:"varint,3,opt,name=delay_ns,json=delayNs,proto3" json:"delay_ns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -78,17 +84,146 @@ func (x *Echo) GetSeq() int64 {
 	return 0
 }
 
+func (x *Echo) GetDelayNs() int64 {
+	if x != nil {
+		return x.DelayNs
+	}
+	return 0
+}
+
+type StatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsRequest) Reset() {
+	*x = StatsRequest{}
+	mi := &file_bench_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsRequest) ProtoMessage() {}
+
+func (x *StatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsRequest.ProtoReflect.Descriptor instead.
+func (*StatsRequest) Descriptor() ([]byte, []int) {
+	return file_bench_proto_rawDescGZIP(), []int{1}
+}
+
+// ServerStats are a benchmark server's counters since it started.
+type ServerStats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// multicasts is how many Multicast messages the server has handled.
+	Multicasts uint64 `protobuf:"varint,1,opt,name=multicasts,proto3" json:"multicasts,omitempty"`
+	// oneways is how many messages the one-way stream baseline (BenchStream.Oneway) delivered.
+	Oneways uint64 `protobuf:"varint,2,opt,name=oneways,proto3" json:"oneways,omitempty"`
+	// mallocs and total_alloc are the server process's runtime.MemStats counters of the same name.
+	Mallocs       uint64 `protobuf:"varint,3,opt,name=mallocs,proto3" json:"mallocs,omitempty"`
+	TotalAlloc    uint64 `protobuf:"varint,4,opt,name=total_alloc,json=totalAlloc,proto3" json:"total_alloc,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServerStats) Reset() {
+	*x = ServerStats{}
+	mi := &file_bench_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServerStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServerStats) ProtoMessage() {}
+
+func (x *ServerStats) ProtoReflect() protoreflect.Message {
+	mi := &file_bench_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServerStats.ProtoReflect.Descriptor instead.
+func (*ServerStats) Descriptor() ([]byte, []int) {
+	return file_bench_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ServerStats) GetMulticasts() uint64 {
+	if x != nil {
+		return x.Multicasts
+	}
+	return 0
+}
+
+func (x *ServerStats) GetOneways() uint64 {
+	if x != nil {
+		return x.Oneways
+	}
+	return 0
+}
+
+func (x *ServerStats) GetMallocs() uint64 {
+	if x != nil {
+		return x.Mallocs
+	}
+	return 0
+}
+
+func (x *ServerStats) GetTotalAlloc() uint64 {
+	if x != nil {
+		return x.TotalAlloc
+	}
+	return 0
+}
+
 var File_bench_proto protoreflect.FileDescriptor
 
 const file_bench_proto_rawDesc = "" +
 	"\n" +
-	"\vbench.proto\x12\x10gorums.benchmark\x1a\fgorums.proto\"2\n" +
+	"\vbench.proto\x12\x10gorums.benchmark\x1a\x1bgoogle/protobuf/empty.proto\x1a\fgorums.proto\"M\n" +
 	"\x04Echo\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\fR\apayload\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x03R\x03seq2\x82\x01\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x19\n" +
+	"\bdelay_ns\x18\x03 \x01(\x03R\adelayNs\"\x0e\n" +
+	"\fStatsRequest\"\x82\x01\n" +
+	"\vServerStats\x12\x1e\n" +
+	"\n" +
+	"multicasts\x18\x01 \x01(\x04R\n" +
+	"multicasts\x12\x18\n" +
+	"\aoneways\x18\x02 \x01(\x04R\aoneways\x12\x18\n" +
+	"\amallocs\x18\x03 \x01(\x04R\amallocs\x12\x1f\n" +
+	"\vtotal_alloc\x18\x04 \x01(\x04R\n" +
+	"totalAlloc2\x94\x03\n" +
 	"\vBenchGorums\x12:\n" +
-	"\x02QC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\x04\xa0\xb5\x18\x01\x127\n" +
-	"\x03RPC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\x00B6Z4github.com/quorumcall/gorums/benchmark/proto;benchpbb\x06proto3"
+	"\x02QC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\x04\xa0\xb5\x18\x01\x12C\n" +
+	"\aAsyncQC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\b\xa0\xb5\x18\x01е\x18\x01\x12>\n" +
+	"\x06SlowQC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\x04\xa0\xb5\x18\x01\x12A\n" +
+	"\tMulticast\x12\x16.gorums.benchmark.Echo\x1a\x16.google.protobuf.Empty\"\x04\x98\xb5\x18\x01\x127\n" +
+	"\x03RPC\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo\"\x00\x12H\n" +
+	"\x05Stats\x12\x1e.gorums.benchmark.StatsRequest\x1a\x1d.gorums.benchmark.ServerStats\"\x00B6Z4github.com/quorumcall/gorums/benchmark/proto;benchpbb\x06proto3"
 
 var (
 	file_bench_proto_rawDescOnce sync.Once
@@ -102,17 +237,28 @@ func file_bench_proto_rawDescGZIP() []byte {
 	return file_bench_proto_rawDescData
 }
 
-var file_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_bench_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_bench_proto_goTypes = []any{
-	(*Echo)(nil), // 0: gorums.benchmark.Echo
+	(*Echo)(nil),          // 0: gorums.benchmark.Echo
+	(*StatsRequest)(nil),  // 1: gorums.benchmark.StatsRequest
+	(*ServerStats)(nil),   // 2: gorums.benchmark.ServerStats
+	(*emptypb.Empty)(nil), // 3: google.protobuf.Empty
 }
 var file_bench_proto_depIdxs = []int32{
 	0, // 0: gorums.benchmark.BenchGorums.QC:input_type -> gorums.benchmark.Echo
-	0, // 1: gorums.benchmark.BenchGorums.RPC:input_type -> gorums.benchmark.Echo
-	0, // 2: gorums.benchmark.BenchGorums.QC:output_type -> gorums.benchmark.Echo
-	0, // 3: gorums.benchmark.BenchGorums.RPC:output_type -> gorums.benchmark.Echo
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	0, // 1: gorums.benchmark.BenchGorums.AsyncQC:input_type -> gorums.benchmark.Echo
+	0, // 2: gorums.benchmark.BenchGorums.SlowQC:input_type -> gorums.benchmark.Echo
+	0, // 3: gorums.benchmark.BenchGorums.Multicast:input_type -> gorums.benchmark.Echo
+	0, // 4: gorums.benchmark.BenchGorums.RPC:input_type -> gorums.benchmark.Echo
+	1, // 5: gorums.benchmark.BenchGorums.Stats:input_type -> gorums.benchmark.StatsRequest
+	0, // 6: gorums.benchmark.BenchGorums.QC:output_type -> gorums.benchmark.Echo
+	0, // 7: gorums.benchmark.BenchGorums.AsyncQC:output_type -> gorums.benchmark.Echo
+	0, // 8: gorums.benchmark.BenchGorums.SlowQC:output_type -> gorums.benchmark.Echo
+	3, // 9: gorums.benchmark.BenchGorums.Multicast:output_type -> google.protobuf.Empty
+	0, // 10: gorums.benchmark.BenchGorums.RPC:output_type -> gorums.benchmark.Echo
+	2, // 11: gorums.benchmark.BenchGorums.Stats:output_type -> gorums.benchmark.ServerStats
+	6, // [6:12] is the sub-list for method output_type
+	0, // [0:6] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -129,7 +275,7 @@ func file_bench_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bench_proto_rawDesc), len(file_bench_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

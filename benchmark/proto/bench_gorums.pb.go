@@ -113,7 +113,19 @@ type QuorumSpec interface {
 	//
 	// QC is a quorum call on a configuration: the servers echo the request.
 	QCQF(in *Echo, replies map[uint32]*Echo) (*Echo, bool)
+	// AsyncQCQF is the quorum function for the AsyncQC asynchronous quorum call method.
+	//
+	// AsyncQC is QC as an asynchronous quorum call, returning a future.
+	AsyncQCQF(in *Echo, replies map[uint32]*Echo) (*Echo, bool)
+	// SlowQCQF is the quorum function for the SlowQC quorum call method.
+	//
+	// SlowQC is a quorum call whose handler calls Release, so that the stream's next request is
+	// handled at once, then works for the request's delay_ns before it echoes the request.
+	SlowQCQF(in *Echo, replies map[uint32]*Echo) (*Echo, bool)
 }
+
+// AsyncEcho is the handle that asynchronous quorum calls with a *Echo result return.
+type AsyncEcho = gorums.Async[*Echo]
 
 // QC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QCQF once the replies form a quorum.
@@ -126,12 +138,47 @@ func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qspec.QCQF)
 }
 
+// AsyncQC is an asynchronous quorum call: it sends the request to every node of the
+// configuration and returns at once; the returned AsyncEcho gives the result of
+// QuorumSpec.AsyncQCQF once the replies form a quorum.
+//
+// AsyncQC is QC as an asynchronous quorum call, returning a future.
+func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
+	return gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qspec.AsyncQCQF)
+}
+
+// SlowQC is a quorum call: it sends the request to every node of the configuration and
+// returns the result of QuorumSpec.SlowQCQF once the replies form a quorum.
+//
+// SlowQC is a quorum call whose handler calls Release, so that the stream's next request is
+// handled at once, then works for the request's delay_ns before it echoes the request.
+func (c *Configuration) SlowQC(ctx context.Context, in *Echo) (*Echo, error) {
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.SlowQC", in, c.qspec.SlowQCQF)
+}
+
+// Multicast sends the request to every node of the configuration without waiting for
+// replies.
+//
+// Multicast is a one-way message to every node; the servers count it.
+func (c *Configuration) Multicast(ctx context.Context, in *Echo, opts ...gorums.CallOption) {
+	gorums.Multicast(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.Multicast", in, opts...)
+}
+
 // RPC is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
 //
 // RPC is an ordered RPC on one node: the server echoes the request.
 func (n *Node) RPC(ctx context.Context, in *Echo) (*Echo, error) {
 	return gorums.RPCCall[*Echo, *Echo](ctx, n.RawNode, "gorums.benchmark.BenchGorums.RPC", in)
+}
+
+// Stats is an ordered RPC: it sends the request to this node only, behind every request
+// sent to the node before it, and returns the node's reply.
+//
+// Stats is an ordered RPC returning the server's counters. Being ordered, it is handled after
+// every message the same client sent the node before it.
+func (n *Node) Stats(ctx context.Context, in *StatsRequest) (*ServerStats, error) {
+	return gorums.RPCCall[*StatsRequest, *ServerStats](ctx, n.RawNode, "gorums.benchmark.BenchGorums.Stats", in)
 }
 
 // BenchGorums is the server side of the BenchGorums service: implement it and register the
@@ -144,15 +191,37 @@ type BenchGorums interface {
 	//
 	// QC is a quorum call on a configuration: the servers echo the request.
 	QC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
+	// AsyncQC handles the AsyncQC asynchronous quorum call.
+	//
+	// AsyncQC is QC as an asynchronous quorum call, returning a future.
+	AsyncQC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
+	// SlowQC handles the SlowQC quorum call.
+	//
+	// SlowQC is a quorum call whose handler calls Release, so that the stream's next request is
+	// handled at once, then works for the request's delay_ns before it echoes the request.
+	SlowQC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
+	// Multicast handles the Multicast multicast; the client expects no reply.
+	//
+	// Multicast is a one-way message to every node; the servers count it.
+	Multicast(ctx gorums.ServerCtx, request *Echo)
 	// RPC handles the RPC ordered RPC.
 	//
 	// RPC is an ordered RPC on one node: the server echoes the request.
 	RPC(ctx gorums.ServerCtx, request *Echo) (response *Echo, err error)
+	// Stats handles the Stats ordered RPC.
+	//
+	// Stats is an ordered RPC returning the server's counters. Being ordered, it is handled after
+	// every message the same client sent the node before it.
+	Stats(ctx gorums.ServerCtx, request *StatsRequest) (response *ServerStats, err error)
 }
 
 // RegisterBenchGorumsServer registers impl as the handler of every method of the
 // BenchGorums service on srv.
 func RegisterBenchGorumsServer(srv *gorums.Server, impl BenchGorums) {
 	srv.RegisterHandler("gorums.benchmark.BenchGorums.QC", gorums.UnaryHandler(impl.QC))
+	srv.RegisterHandler("gorums.benchmark.BenchGorums.AsyncQC", gorums.UnaryHandler(impl.AsyncQC))
+	srv.RegisterHandler("gorums.benchmark.BenchGorums.SlowQC", gorums.UnaryHandler(impl.SlowQC))
+	srv.RegisterHandler("gorums.benchmark.BenchGorums.Multicast", gorums.OneWayHandler(impl.Multicast))
 	srv.RegisterHandler("gorums.benchmark.BenchGorums.RPC", gorums.UnaryHandler(impl.RPC))
+	srv.RegisterHandler("gorums.benchmark.BenchGorums.Stats", gorums.UnaryHandler(impl.Stats))
 }

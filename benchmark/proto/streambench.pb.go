@@ -4,9 +4,10 @@
 // 	protoc        v3.21.12
 // source: streambench.proto
 
-// The plain gRPC service of the second hand-written baseline: one long-lived bidirectional
-// stream per client and server, replies matched to calls by Echo.seq. Like grpcbench.proto it
-// is compiled with protoc-gen-go-grpc, not with the Gorums plugin.
+// The plain gRPC service of the hand-written stream baselines: one long-lived bidirectional
+// stream per client and server, replies matched to calls by Echo.seq, and one client stream per
+// client and server for one-way messages. Like grpcbench.proto it is compiled with
+// protoc-gen-go-grpc, not with the Gorums plugin.
 
 package benchpb
 
@@ -28,18 +29,22 @@ var File_streambench_proto protoreflect.FileDescriptor
 
 const file_streambench_proto_rawDesc = "" +
 	"\n" +
-	"\x11streambench.proto\x12\x10gorums.benchmark\x1a\vbench.proto2K\n" +
+	"\x11streambench.proto\x12\x10gorums.benchmark\x1a\vbench.proto2\x8e\x01\n" +
 	"\vBenchStream\x12<\n" +
-	"\x06Stream\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo(\x010\x01B6Z4github.com/quorumcall/gorums/benchmark/proto;benchpbb\x06proto3"
+	"\x06Stream\x12\x16.gorums.benchmark.Echo\x1a\x16.gorums.benchmark.Echo(\x010\x01\x12A\n" +
+	"\x06Oneway\x12\x16.gorums.benchmark.Echo\x1a\x1d.gorums.benchmark.ServerStats(\x01B6Z4github.com/quorumcall/gorums/benchmark/proto;benchpbb\x06proto3"
 
 var file_streambench_proto_goTypes = []any{
-	(*Echo)(nil), // 0: gorums.benchmark.Echo
+	(*Echo)(nil),        // 0: gorums.benchmark.Echo
+	(*ServerStats)(nil), // 1: gorums.benchmark.ServerStats
 }
 var file_streambench_proto_depIdxs = []int32{
 	0, // 0: gorums.benchmark.BenchStream.Stream:input_type -> gorums.benchmark.Echo
-	0, // 1: gorums.benchmark.BenchStream.Stream:output_type -> gorums.benchmark.Echo
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	0, // 1: gorums.benchmark.BenchStream.Oneway:input_type -> gorums.benchmark.Echo
+	0, // 2: gorums.benchmark.BenchStream.Stream:output_type -> gorums.benchmark.Echo
+	1, // 3: gorums.benchmark.BenchStream.Oneway:output_type -> gorums.benchmark.ServerStats
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name

@@ -4,9 +4,10 @@
 // - protoc             v3.21.12
 // source: streambench.proto
 
-// The plain gRPC service of the second hand-written baseline: one long-lived bidirectional
-// stream per client and server, replies matched to calls by Echo.seq. Like grpcbench.proto it
-// is compiled with protoc-gen-go-grpc, not with the Gorums plugin.
+// The plain gRPC service of the hand-written stream baselines: one long-lived bidirectional
+// stream per client and server, replies matched to calls by Echo.seq, and one client stream per
+// client and server for one-way messages. Like grpcbench.proto it is compiled with
+// protoc-gen-go-grpc, not with the Gorums plugin.
 
 package benchpb
 
@@ -24,6 +25,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	BenchStream_Stream_FullMethodName = "/gorums.benchmark.BenchStream/Stream"
+	BenchStream_Oneway_FullMethodName = "/gorums.benchmark.BenchStream/Oneway"
 )
 
 // BenchStreamClient is the client API for BenchStream service.
@@ -33,8 +35,12 @@ const (
 // BenchStream is served by every benchmark server beside the Gorums NodeStream and BenchGRPC,
 // on the same gRPC server.
 type BenchStreamClient interface {
-	// Stream echoes every request on the same stream, in the order received.
+	// Stream echoes every request on the same stream, in the order received (a request with a
+	// delay_ns is echoed after its delay, so its reply may overtake others).
 	Stream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Echo, Echo], error)
+	// Oneway counts the messages it receives; when the client ends the stream it replies with
+	// their number in ServerStats.oneways.
+	Oneway(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Echo, ServerStats], error)
 }
 
 type benchStreamClient struct {
@@ -58,6 +64,19 @@ func (c *benchStreamClient) Stream(ctx context.Context, opts ...grpc.CallOption)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BenchStream_StreamClient = grpc.BidiStreamingClient[Echo, Echo]
 
+func (c *benchStreamClient) Oneway(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Echo, ServerStats], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BenchStream_ServiceDesc.Streams[1], BenchStream_Oneway_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Echo, ServerStats]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BenchStream_OnewayClient = grpc.ClientStreamingClient[Echo, ServerStats]
+
 // BenchStreamServer is the server API for BenchStream service.
 // All implementations must embed UnimplementedBenchStreamServer
 // for forward compatibility.
@@ -65,8 +84,12 @@ type BenchStream_StreamClient = grpc.BidiStreamingClient[Echo, Echo]
 // BenchStream is served by every benchmark server beside the Gorums NodeStream and BenchGRPC,
 // on the same gRPC server.
 type BenchStreamServer interface {
-	// Stream echoes every request on the same stream, in the order received.
+	// Stream echoes every request on the same stream, in the order received (a request with a
+	// delay_ns is echoed after its delay, so its reply may overtake others).
 	Stream(grpc.BidiStreamingServer[Echo, Echo]) error
+	// Oneway counts the messages it receives; when the client ends the stream it replies with
+	// their number in ServerStats.oneways.
+	Oneway(grpc.ClientStreamingServer[Echo, ServerStats]) error
 	mustEmbedUnimplementedBenchStreamServer()
 }
 
@@ -79,6 +102,9 @@ type UnimplementedBenchStreamServer struct{}
 
 func (UnimplementedBenchStreamServer) Stream(grpc.BidiStreamingServer[Echo, Echo]) error {
 	return status.Error(codes.Unimplemented, "method Stream not implemented")
+}
+func (UnimplementedBenchStreamServer) Oneway(grpc.ClientStreamingServer[Echo, ServerStats]) error {
+	return status.Error(codes.Unimplemented, "method Oneway not implemented")
 }
 func (UnimplementedBenchStreamServer) mustEmbedUnimplementedBenchStreamServer() {}
 func (UnimplementedBenchStreamServer) testEmbeddedByValue()                     {}
@@ -108,6 +134,13 @@ func _BenchStream_Stream_Handler(srv interface{}, stream grpc.ServerStream) erro
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BenchStream_StreamServer = grpc.BidiStreamingServer[Echo, Echo]
 
+func _BenchStream_Oneway_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(BenchStreamServer).Oneway(&grpc.GenericServerStream[Echo, ServerStats]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BenchStream_OnewayServer = grpc.ClientStreamingServer[Echo, ServerStats]
+
 // BenchStream_ServiceDesc is the grpc.ServiceDesc for BenchStream service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -120,6 +153,11 @@ var BenchStream_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Stream",
 			Handler:       _BenchStream_Stream_Handler,
 			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Oneway",
+			Handler:       _BenchStream_Oneway_Handler,
 			ClientStreams: true,
 		},
 	},
