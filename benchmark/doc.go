@@ -1,56 +1,87 @@
 // Package benchmark measures Gorums calls against hand-written gRPC baselines doing the same
-// job, in the same `go test -bench` run. It has no API; everything is in bench_test.go, and
-// the messages and services are in benchmark/proto (package benchpb).
+// job on the same servers. It is the engine of cmd/gorums-bench, and its go test benchmarks
+// compare one change against another with benchstat. The messages and services are in
+// benchmark/proto (package benchpb).
 //
-// # What is measured
+// Usage, as cmd/gorums-bench does it:
 //
-// Every benchmark starts its own loopback servers (127.0.0.1, one gorums.Server each, whose
-// underlying gRPC server also serves the plain gRPC services BenchGRPC and BenchStream) and
-// its own client, once per sub-benchmark; both are torn down in b.Cleanup and the package runs
-// under goleak.VerifyTestMain. Every server method echoes its request, a 64-byte payload and a
-// sequence number that the caller checks in the reply.
+//	servers, _ := benchmark.StartLocal(3)           // or remote servers run by benchmark.NewServer
+//	defer servers.Stop()
+//	target, _ := benchmark.Dial(ctx, servers.Addrs(), 2) // a client of every system, quorum 2
+//	defer target.Close()
+//	op, _ := target.Op(ctx, benchmark.Gorums, benchmark.QuorumCall)
+//	sample, _ := benchmark.Run(ctx, op, benchmark.Load{Callers: 16, Payload: 100, Duration: time.Second})
+//	fmt.Println(sample.OpsPerSec(), sample.Latency.Quantile(0.99), sample.AllocsPerOp())
 //
-//   - BenchmarkQuorumCall/gorums/servers=N: the generated quorum call Configuration.QC on N
-//     servers (N = 3, 5), whose quorum function accepts any majority of replies.
-//   - BenchmarkQuorumCall/grpc/servers=N: the baseline, one grpc.ClientConn per server; a call
-//     makes a unary call to every server, each in its own goroutine, and returns as soon as a
-//     majority replied. The replies that come later go into the call's buffered channel (one
-//     slot per server), so their goroutines end on their own; like Gorums, the baseline does
-//     not cancel them.
-//   - BenchmarkQuorumCall/grpcstream/servers=N: the stronger baseline, the best hand-written
-//     fan-out on gRPC bidirectional streams, which is what DESIGN.md §7 asks Gorums to cost
-//     nothing over. One grpc.ClientConn and one long-lived BenchStream stream per server, with
-//     one goroutine per stream receiving replies and routing them by seq to the waiting call
-//     (a mutex-protected map from seq to the call's channel, buffered with one slot per
-//     server); sends on a stream are serialised by a mutex per stream. A call sends to every
-//     stream and returns as soon as a majority replied; later replies are dropped. The seq on
-//     the wire is a fresh call id (callers reuse their request, so its own seq would not tell
-//     one call's replies from the previous one's); the reply handed back carries the caller's
-//     seq again. The server echoes inline in the stream's receive loop. Streams are ended and
-//     their receive goroutines waited for in b.Cleanup.
-//   - BenchmarkOrderedRPC/gorums and /grpc: one server; Gorums' ordered RPC (Node.RPC, sent on
-//     the node's NodeStream and handled in arrival order) against a plain unary gRPC call.
+// # The benchmarks
 //
-// Each has two variants: callers=1, one goroutine calling in a loop (latency), and callers=16
-// (b.SetParallelism so that about 16 goroutines call at once through b.RunParallel; the name
-// shows the exact count, GOMAXPROCS times the parallelism), where ns/op is the inverse of
-// throughput. Clients and servers run in the same process, so ns/op, B/op and allocs/op include
-// the servers' work too, for Gorums and the baseline alike.
+// They are those of the original Gorums benchmarks:
 //
-// # How to run
+//   - QuorumCall: a quorum call whose servers echo the request; it returns the reply once a
+//     quorum replied.
+//   - AsyncQuorumCall: the same call started asynchronously; each caller keeps Load.Window
+//     calls in flight, starting the next when the oldest returned.
+//   - Multicast: a one-way message to every server, which counts it. Op.Finish reports how many
+//     the servers received, so that a run can show that none was lost.
+//   - SlowServer: a quorum call whose handlers work for Load.Delay. Gorums' handler calls
+//     ServerCtx.Release first, so that the stream's next request is handled meanwhile; without
+//     it one client's calls would take turns.
 //
-// `go test ./benchmark` (no -bench) runs only TestBaselineAndGorumsAgree, one call of each kind
-// against the same servers (the stream baseline included), to keep the code exercised. To
-// measure:
+// # The systems
 //
-//	go test -run=^$ -bench=. -benchmem -count=5 ./benchmark | tee new.txt
+//   - Gorums: the generated client (benchpb.Configuration's QC, AsyncQC, SlowQC, Multicast),
+//     whose quorum functions return a reply once a quorum replied.
+//   - Unary: a gRPC unary fan-out. One grpc.ClientConn per server; a call makes a unary call
+//     to every server, each in its own goroutine, and returns as soon as a quorum replied. The
+//     later replies go into the call's buffered channel, so their goroutines end on their own;
+//     like Gorums, the baseline does not cancel them. gRPC has no one-way unary call, so Unary
+//     has no Multicast.
+//   - Stream: a gRPC bidi-stream fan-out, the best fan-out one writes by hand, which Gorums
+//     aims to cost nothing over. One grpc.ClientConn and one long-lived stream per server, one
+//     goroutine per stream routing replies by call ID to the waiting call through a table split
+//     over 16 locks, one mutex per stream serialising sends, the request encoded once per call
+//     with grpc.PreparedMsg and the per-call state pooled. Its Multicast sends on one client
+//     stream per server.
 //
-// Results are noisy on a small machine: keep it otherwise idle, and compare a change by running
-// the same command before it (old.txt) and after it (new.txt), then
+// # The servers
 //
-//	go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt
+// A Server is one gorums.Server serving the Gorums service, whose underlying gRPC server also
+// serves the baselines' services, so every system talks to the same processes. Every echo
+// handler replies with its request; a request with a delay (SlowServer) is answered after it:
+// Gorums' handler calls Release first, gRPC runs every unary call in its own goroutine anyway,
+// and the stream server answers a delayed request from a goroutine of its own, as a Gorums
+// handler that released goes on by itself. Otherwise the stream server echoes inline in its
+// receive loop, as the Gorums server runs its handlers.
 //
-// To compare Gorums with the baselines, read the gorums, grpc and grpcstream lines of the same
-// N and callers side by side; grpcstream is the one to beat. To see where the time goes, add -cpuprofile cpu.out (with a -bench
-// pattern that selects one benchmark) and run go tool pprof -top cpu.out.
+// # The driver
+//
+// Run drives an Op in a closed loop: each of Load.Callers goroutines makes its next call when
+// the previous one returned (for AsyncQuorumCall, when its oldest call returned). After the
+// warmup it collects garbage, reads runtime.MemStats, runs the measured window, and reads them
+// again: AllocsPerOp and BytesPerOp are the process's deltas over the window divided by the
+// calls made in it. With local servers they include the servers' work, for Gorums and the
+// baselines alike. Latencies go into one Histogram per caller (fixed size, so recording
+// allocates nothing) and are merged after the window. Every reply must echo its caller's
+// request, or the run fails.
+//
+// # Goroutines and concurrency
+//
+// Target's Op and ServerMem, and the Ops they return, are safe for concurrent use; Close is
+// not, and waits for every goroutine the clients started: the stream baseline's receive
+// goroutines and the unary baseline's call goroutines. Run starts its callers and a progress
+// goroutine and waits for all of them before it returns. A Server's handlers run on the
+// goroutines of gorums.Server and gRPC, plus one per delayed request of a baseline stream,
+// which Stream waits for before it returns. LocalServers.Stop stops every server and waits for
+// its Serve goroutine.
+//
+// # go test
+//
+// `go test ./benchmark` checks every system's every benchmark against real loopback servers.
+// BenchmarkQuorumCall and BenchmarkOrderedRPC measure with the testing package, for benchstat:
+//
+//	go test -run='^$' -bench=QuorumCall -benchmem -count=10 ./benchmark > new.txt
+//	benchstat old.txt new.txt
+//
+// Results are noisy on a small machine; for Gorums against the baselines use
+// cmd/gorums-bench, whose repetitions interleave the systems.
 package benchmark

@@ -12,7 +12,7 @@ const histSubBits = 6
 
 const (
 	histSub     = 1 << histSubBits
-	histBuckets = (64 - histSubBits) * histSub // enough for every uint64
+	histBuckets = (64 - histSubBits + 1) * histSub // enough for every uint64
 )
 
 // Histogram counts durations in log-linear buckets: values below 64 ns exactly, larger ones to

@@ -28,8 +28,9 @@ const pendingShards = 16
 // matches replies the same way, by a message ID of its own. The reply handed back carries the
 // caller's seq again.
 //
-// Calls are pooled, with their result channel and wire request, so that a call allocates
-// nothing of its own. A receive goroutine hands a reply to a call only under the lock of the
+// A call encodes its request once, with gRPC's PreparedMsg, and sends the same bytes on every
+// stream. Calls are pooled, with their result channel and wire request, so that a call
+// allocates nothing of its own beyond the encoded request. A receive goroutine hands a reply to a call only under the lock of the
 // call's pending shard, and a call leaves the table under the same lock before it is reused,
 // so no reply of an old call reaches a new one.
 type streamClient struct {
@@ -50,21 +51,31 @@ type pendingShard struct {
 	_     [40]byte // keeps neighbouring shards' locks off one cache line
 }
 
-// sender is one stream's sending side: mu serialises Send and guards err, which is set once
+// sender is one stream's sending side: mu serialises SendMsg and guards err, which is set once
 // the stream is broken; no send is tried after that.
 type sender struct {
 	mu     sync.Mutex
-	stream interface{ Send(*benchpb.Echo) error }
+	stream grpc.ClientStream
 	err    error
 }
 
-func (s *sender) send(m *benchpb.Echo) error {
+func (s *sender) send(m *grpc.PreparedMsg) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
 	}
-	return s.stream.Send(m)
+	return s.stream.SendMsg(m)
+}
+
+// prepare encodes m once for every stream of a fan-out, as gRPC's PreparedMsg allows: the
+// streams share one codec. The stream only lends its codec; it may be broken.
+func prepare(stream grpc.ClientStream, m *benchpb.Echo) (*grpc.PreparedMsg, error) {
+	pm := new(grpc.PreparedMsg)
+	if err := pm.Encode(stream, m); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return pm, nil
 }
 
 func (s *sender) fail(err error) {
@@ -198,14 +209,19 @@ func (c *streamClient) start(ctx context.Context, in *benchpb.Echo) Future {
 	sh.mu.Lock()
 	sh.calls[call.id] = call
 	sh.mu.Unlock()
+	pm, encodeErr := prepare(c.streams[0].stream, call.req)
+	call.req.Payload = nil // do not keep the caller's payload alive in the pool
 	for i, s := range c.streams {
-		if err := s.send(call.req); err != nil {
+		err := encodeErr
+		if err == nil {
+			err = s.send(pm)
+		}
+		if err != nil {
 			sh.mu.Lock()
 			call.deliverLocked(i, streamResult{err: err})
 			sh.mu.Unlock()
 		}
 	}
-	call.req.Payload = nil // do not keep the caller's payload alive in the pool
 	return call
 }
 
@@ -260,8 +276,8 @@ func (call *streamCall) release() {
 }
 
 // oneway returns the stream baseline's multicast: one BenchStream.Oneway client stream per
-// server, opened now; a call sends the message on every stream. Finish ends the streams and
-// sums the counts the servers reply with.
+// server, opened now; a call encodes the message once and sends it on every stream. Finish
+// ends the streams and sums the counts the servers reply with.
 func (c *streamClient) oneway(ctx context.Context) (*Op, error) {
 	octx, cancel := context.WithCancel(context.Background())
 	streams := make([]grpc.ClientStreamingClient[benchpb.Echo, benchpb.ServerStats], 0, len(c.conns))
@@ -276,8 +292,12 @@ func (c *streamClient) oneway(ctx context.Context) (*Op, error) {
 		senders = append(senders, &sender{stream: stream})
 	}
 	call := func(_ context.Context, in *benchpb.Echo) (*benchpb.Echo, error) {
+		pm, err := prepare(streams[0], in)
+		if err != nil {
+			return nil, fmt.Errorf("stream baseline: %w", err)
+		}
 		for _, s := range senders {
-			if err := s.send(in); err != nil {
+			if err := s.send(pm); err != nil {
 				return nil, fmt.Errorf("stream baseline: one-way send: %w", err)
 			}
 		}
