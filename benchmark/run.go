@@ -27,7 +27,8 @@ type Load struct {
 	Delay time.Duration
 	// Warmup is how long the callers call before the measured window; nothing is recorded.
 	Warmup time.Duration
-	// Duration is how long the measured window lasts: callers start no call after it.
+	// Duration is how long the measured window lasts: callers start no call after it, but each
+	// makes at least one.
 	Duration time.Duration
 	// Progress, if set, is called every ProgressEvery (default 2s) during the measured window
 	// with the calls completed so far, from a goroutine of Run's.
@@ -205,9 +206,10 @@ type paddedCount struct {
 	_ [56]byte
 }
 
-// syncCaller calls op.Call in a closed loop until deadline.
+// syncCaller calls op.Call in a closed loop until deadline, at least once: a caller that
+// starts late on a busy machine still counts.
 func syncCaller(ctx context.Context, op *Op, in *benchpb.Echo, h *Histogram, count *atomic.Uint64, deadline time.Time) error {
-	for t0 := time.Now(); t0.Before(deadline); {
+	for t0 := time.Now(); ; {
 		out, err := op.Call(ctx, in)
 		t1 := time.Now()
 		if err != nil {
@@ -222,20 +224,23 @@ func syncCaller(ctx context.Context, op *Op, in *benchpb.Echo, h *Histogram, cou
 			h.Record(t1.Sub(t0))
 		}
 		count.Add(1)
+		if !t1.Before(deadline) {
+			return nil
+		}
 		t0 = t1
 	}
-	return nil
 }
 
 // asyncCaller keeps window calls of op.Start in flight until deadline: it waits for the oldest
-// and then starts the next, so that it is a closed loop of window calls.
+// and then starts the next, so that it is a closed loop of window calls. It starts at least
+// one.
 func asyncCaller(ctx context.Context, op *Op, window int, in *benchpb.Echo, h *Histogram, count *atomic.Uint64, deadline time.Time) error {
 	futures := make([]Future, window)
 	started := make([]time.Time, window)
 	inFlight := 0
 	for i := range futures {
 		now := time.Now()
-		if !now.Before(deadline) {
+		if i > 0 && !now.Before(deadline) {
 			break
 		}
 		started[i], futures[i] = now, op.Start(ctx, in)

@@ -124,8 +124,11 @@ type QuorumSpec interface {
 	SlowQCQF(in *Echo, replies map[uint32]*Echo) (*Echo, bool)
 }
 
-// AsyncEcho is the handle that asynchronous quorum calls with a *Echo result return.
-type AsyncEcho = gorums.Async[*Echo]
+// AsyncEcho is what asynchronous quorum calls with a *Echo result return: the embedded
+// gorums.Async, under the field name Async as in Gorums v0.7, gives its methods.
+type AsyncEcho struct {
+	*gorums.Async[*Echo]
+}
 
 // QC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QCQF once the replies form a quorum.
@@ -144,7 +147,10 @@ func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
 //
 // AsyncQC is QC as an asynchronous quorum call, returning a future.
 func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
-	return gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qspec.AsyncQCQF)
+	if c.qspec == nil {
+		return &AsyncEcho{gorums.FailedAsync[*Echo](gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.AsyncQC"))}
+	}
+	return &AsyncEcho{gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qspec.AsyncQCQF)}
 }
 
 // SlowQC is a quorum call: it sends the request to every node of the configuration and
@@ -153,6 +159,9 @@ func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
 // SlowQC is a quorum call whose handler calls Release, so that the stream's next request is
 // handled at once, then works for the request's delay_ns before it echoes the request.
 func (c *Configuration) SlowQC(ctx context.Context, in *Echo) (*Echo, error) {
+	if c.qspec == nil {
+		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.SlowQC")
+	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.SlowQC", in, c.qspec.SlowQCQF)
 }
 
