@@ -69,7 +69,7 @@ var (
 	streamServer = serverShape{template: "serverStream", handler: "StreamHandler"}
 )
 
-// callTypes is the call type table (DESIGN §3). The order is the order of the README's table.
+// callTypes is the call type table. The order is the order of the README's table.
 var callTypes = []*callType{
 	{
 		name: "ordered RPC", article: "an", option: "rpc",

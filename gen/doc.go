@@ -17,6 +17,10 @@
 //     the generated types' method sets, and the package-level names the file declares;
 //   - the templates of the generated file (tmpl_*.go) and writing it (write.go).
 //
+// cmd/gorums-gen runs Generate without protoc, beside protoc-gen-go's generator, through
+// package internal/gorumsgen, whose doc says why it runs protoc-gen-go in-process and which
+// tests keep that honest.
+//
 // Generation is a pure function of the request: it starts no goroutines, keeps no state
 // between calls, and iterates only over slices, so its output is byte-for-byte stable.
 // Generate may be called concurrently on different plugins.

@@ -59,7 +59,7 @@ func checkOneServicePerPackage(plugin *protogen.Plugin) error {
 		}
 		if prev, ok := first[f.GoImportPath]; ok {
 			errs = append(errs, fmt.Errorf("%s: declares a service, and so does %s of the same Go package %s; Gorums generates one Manager per package, so put one of the services in another Go package",
-				f.Desc.Path(), prev.Desc.Path(), string(f.GoImportPath)))
+				position(f.Services[0].Desc), prev.Desc.Path(), string(f.GoImportPath)))
 			continue
 		}
 		first[f.GoImportPath] = f

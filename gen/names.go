@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"google.golang.org/protobuf/compiler/protogen"
 )
 
@@ -32,7 +34,7 @@ func (s *service) checkMethodNames() []error {
 		receiver := m.CallType.receiver()
 		if slices.Contains(reserved[receiver], m.GoName) {
 			errs = append(errs, fmt.Errorf("%s: %s.%s: %s is a method of %s, which already has a method %s; rename the rpc",
-				s.Source, s.GoName, m.GoName, m.CallType.withArticle(), receiver, m.GoName))
+				position(m.Desc), s.GoName, m.GoName, m.CallType.withArticle(), receiver, m.GoName))
 		}
 	}
 	return errs
@@ -52,7 +54,7 @@ func (s *service) checkHandles() []error {
 			first[a] = m
 		} else if f.Out != m.Out {
 			errs = append(errs, fmt.Errorf("%s: %s.%s: its result %s.%s and the result %s.%s of %s would both need the type %s; return one of them through a message of another name",
-				s.Source, s.GoName, m.GoName, string(m.Out.GoImportPath), m.Out.GoName, string(f.Out.GoImportPath), f.Out.GoName, f.GoName, a))
+				position(m.Desc), s.GoName, m.GoName, string(m.Out.GoImportPath), m.Out.GoName, string(f.Out.GoImportPath), f.Out.GoName, f.GoName, a))
 		}
 	}
 	return errs
@@ -76,21 +78,21 @@ func (s *service) checkDeclaredNames(pkg goPackage) []error {
 		generated[n] = true
 	}
 	var errs []error
-	clash := func(f *protogen.File, kind, protoName, goName string) {
+	clash := func(d protoreflect.Descriptor, kind, goName string) {
 		if generated[goName] {
 			errs = append(errs, fmt.Errorf("%s: %s %s: its Go name %s clashes with the %s generated for service %s in %s; rename the %s",
-				f.Desc.Path(), kind, protoName, goName, goName, s.GoName, s.Source, kind))
+				position(d), kind, d.FullName(), goName, goName, s.GoName, s.Source, kind))
 		}
 	}
-	pkg.walkMessages(func(f *protogen.File, m *protogen.Message) {
-		clash(f, "message", string(m.Desc.FullName()), m.GoIdent.GoName)
+	pkg.walkMessages(func(_ *protogen.File, m *protogen.Message) {
+		clash(m.Desc, "message", m.GoIdent.GoName)
 		for _, e := range m.Enums {
-			clash(f, "enum", string(e.Desc.FullName()), e.GoIdent.GoName)
+			clash(e.Desc, "enum", e.GoIdent.GoName)
 		}
 	})
 	for _, f := range pkg.files {
 		for _, e := range f.Enums {
-			clash(f, "enum", string(e.Desc.FullName()), e.GoIdent.GoName)
+			clash(e.Desc, "enum", e.GoIdent.GoName)
 		}
 	}
 	return errs

@@ -117,6 +117,6 @@ func TestProtoc(t *testing.T) {
 			t.Errorf("protoc's %s differs from %s (made in-process)\n%s", filepath.Base(out), golden, firstDifference(got, want))
 		}
 	}
-	// This needs the runtime in the module root to provide the API of notes/genapi.md.
+	// This needs the runtime in the module root to provide the API testdata/runtimestub declares.
 	goBuild(t, mod, "./...")
 }

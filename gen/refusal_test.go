@@ -50,163 +50,163 @@ option go_package = "example.com/two";
 service A { rpc M(Req) returns (Req); }
 service B { rpc M(Req) returns (Req); }
 message Req {}`},
-			want: "two.proto: 2 services (A, B): Gorums generates one Manager, Configuration and QuorumSpec per file, so a file may declare only one service",
+			want: "two.proto:5:1: 2 services (A, B): Gorums generates one Manager, Configuration and QuorumSpec per file, so a file may declare only one service",
 		},
 		{
 			name:    "message named Configuration",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message Configuration {}"),
-			want:    "svc.proto: message svc.Configuration: its Go name Configuration clashes with the Configuration generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.Configuration: its Go name Configuration clashes with the Configuration generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named Manager",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message Manager {}"),
-			want:    "svc.proto: message svc.Manager: its Go name Manager clashes with the Manager generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.Manager: its Go name Manager clashes with the Manager generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named Node",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message Node {}"),
-			want:    "svc.proto: message svc.Node: its Go name Node clashes with the Node generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.Node: its Go name Node clashes with the Node generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named QuorumSpec",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message QuorumSpec {}"),
-			want:    "svc.proto: message svc.QuorumSpec: its Go name QuorumSpec clashes with the QuorumSpec generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.QuorumSpec: its Go name QuorumSpec clashes with the QuorumSpec generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named like the Register function",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message RegisterSvcServer {}"),
-			want:    "svc.proto: message svc.RegisterSvcServer: its Go name RegisterSvcServer clashes with the RegisterSvcServer generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.RegisterSvcServer: its Go name RegisterSvcServer clashes with the RegisterSvcServer generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "nested enum whose Go name is Node",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message Outer {}\nenum Node { NODE_UNKNOWN = 0; }"),
-			want:    "svc.proto: enum svc.Node: its Go name Node clashes with the Node generated for service Svc in svc.proto; rename the enum",
+			want:    "svc.proto:12:1: enum svc.Node: its Go name Node clashes with the Node generated for service Svc in svc.proto; rename the enum",
 		},
 		{
 			name:    "message named like an Async handle type",
 			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", "async"), "message AsyncResp {}"),
-			want:    "svc.proto: message svc.AsyncResp: its Go name AsyncResp clashes with the AsyncResp generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:13:1: message svc.AsyncResp: its Go name AsyncResp clashes with the AsyncResp generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named like a Correctable handle type",
 			sources: serviceProto(rpc("M", "Req", "Resp", "correctable"), "message CorrectableResp {}"),
-			want:    "svc.proto: message svc.CorrectableResp: its Go name CorrectableResp clashes with the CorrectableResp generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:12:1: message svc.CorrectableResp: its Go name CorrectableResp clashes with the CorrectableResp generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "message named like a CorrectableStream handle type",
 			sources: serviceProto(rpc("M", "Req", "stream Resp", "correctable"), "message CorrectableStreamResp {}"),
-			want:    "svc.proto: message svc.CorrectableStreamResp: its Go name CorrectableStreamResp clashes with the CorrectableStreamResp generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:12:1: message svc.CorrectableStreamResp: its Go name CorrectableStreamResp clashes with the CorrectableStreamResp generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "async without quorumcall",
 			sources: serviceProto(rpc("M", "Req", "Resp", "async"), ""),
-			want:    "svc.proto: Svc.M: option async requires option quorumcall",
+			want:    "svc.proto:6:3: Svc.M: option async requires option quorumcall",
 		},
 		{
 			name:    "async on correctable",
 			sources: serviceProto(rpc("M", "Req", "Resp", "correctable", "async"), ""),
-			want:    "svc.proto: Svc.M: option async requires option quorumcall",
+			want:    "svc.proto:6:3: Svc.M: option async requires option quorumcall",
 		},
 		{
 			name:    "two call types",
 			sources: serviceProto(rpc("M", "Req", "Resp", "multicast", "quorumcall"), ""),
-			want:    "svc.proto: Svc.M: options multicast and quorumcall are set, but a method has exactly one call type",
+			want:    "svc.proto:6:3: Svc.M: options multicast and quorumcall are set, but a method has exactly one call type",
 		},
 		{
 			name:    "rpc and unicast",
 			sources: serviceProto(rpc("M", "Req", "Resp", "rpc", "unicast"), ""),
-			want:    "svc.proto: Svc.M: options rpc and unicast are set, but a method has exactly one call type",
+			want:    "svc.proto:6:3: Svc.M: options rpc and unicast are set, but a method has exactly one call type",
 		},
 		{
 			name:    "server stream on a quorum call",
 			sources: serviceProto(rpc("M", "Req", "stream Resp", "quorumcall"), ""),
-			want:    "svc.proto: Svc.M: a quorum call cannot have a server-streaming output; only correctable methods may return a stream",
+			want:    "svc.proto:6:3: Svc.M: a quorum call cannot have a server-streaming output; only correctable methods may return a stream",
 		},
 		{
 			name:    "server stream on an ordered RPC",
 			sources: serviceProto(rpc("M", "Req", "stream Resp"), ""),
-			want:    "svc.proto: Svc.M: an ordered RPC cannot have a server-streaming output; only correctable methods may return a stream",
+			want:    "svc.proto:6:3: Svc.M: an ordered RPC cannot have a server-streaming output; only correctable methods may return a stream",
 		},
 		{
 			name:    "client stream on a correctable",
 			sources: serviceProto(rpc("M", "stream Req", "Resp", "correctable"), ""),
-			want:    "svc.proto: Svc.M: a correctable quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
+			want:    "svc.proto:6:3: Svc.M: a correctable quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
 		},
 		{
 			name:    "bidirectional stream",
 			sources: serviceProto(rpc("M", "stream Req", "stream Resp", "correctable"), ""),
-			want:    "svc.proto: Svc.M: a correctable stream quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
+			want:    "svc.proto:6:3: Svc.M: a correctable stream quorum call cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
 		},
 		{
 			name:    "client stream on an ordered RPC",
 			sources: serviceProto(rpc("M", "stream Req", "Resp"), ""),
-			want:    "svc.proto: Svc.M: an ordered RPC cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
+			want:    "svc.proto:6:3: Svc.M: an ordered RPC cannot have a client-streaming input; only multicast methods may take a stream (and send one message per call)",
 		},
 		{
 			name:    "bidirectional stream on a multicast",
 			sources: serviceProto(rpc("M", "stream Req", "stream Resp", "multicast"), ""),
-			want:    "svc.proto: Svc.M: a multicast cannot have a server-streaming output; only correctable methods may return a stream",
+			want:    "svc.proto:6:3: Svc.M: a multicast cannot have a server-streaming output; only correctable methods may return a stream",
 		},
 		{
 			name:    "custom_return_type naming no message",
 			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", `(gorums.custom_return_type) = "Missing"`), ""),
-			want:    `svc.proto: Svc.M: custom_return_type "Missing" names no message of Go package example.com/svc (give the Go name of a message in that package)`,
+			want:    `svc.proto:6:3: Svc.M: custom_return_type "Missing" names no message of Go package example.com/svc (give the Go name of a message in that package)`,
 		},
 		{
 			name:    "custom_return_type naming a message of another package",
 			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", `(gorums.custom_return_type) = "Empty"`), `import "google/protobuf/empty.proto";`),
-			want:    `svc.proto: Svc.M: custom_return_type "Empty" names no message of Go package example.com/svc (give the Go name of a message in that package)`,
+			want:    `svc.proto:6:3: Svc.M: custom_return_type "Empty" names no message of Go package example.com/svc (give the Go name of a message in that package)`,
 		},
 		{
 			name:    "custom_return_type on multicast",
 			sources: serviceProto(rpc("M", "Req", "Resp", "multicast", `(gorums.custom_return_type) = "Req"`), ""),
-			want:    "svc.proto: Svc.M: option custom_return_type does not apply to a multicast (only to quorumcall and correctable methods)",
+			want:    "svc.proto:6:3: Svc.M: option custom_return_type does not apply to a multicast (only to quorumcall and correctable methods)",
 		},
 		{
 			name:    "custom_return_type on ordered RPC",
 			sources: serviceProto(rpc("M", "Req", "Resp", `(gorums.custom_return_type) = "Req"`), ""),
-			want:    "svc.proto: Svc.M: option custom_return_type does not apply to an ordered RPC (only to quorumcall and correctable methods)",
+			want:    "svc.proto:6:3: Svc.M: option custom_return_type does not apply to an ordered RPC (only to quorumcall and correctable methods)",
 		},
 		{
 			name:    "per_node_arg on unicast",
 			sources: serviceProto(rpc("M", "Req", "Resp", "unicast", "per_node_arg"), ""),
-			want:    "svc.proto: Svc.M: option per_node_arg does not apply to a unicast (only to multicast, quorumcall and correctable methods)",
+			want:    "svc.proto:6:3: Svc.M: option per_node_arg does not apply to a unicast (only to multicast, quorumcall and correctable methods)",
 		},
 		{
 			name:    "per_node_arg on ordered RPC",
 			sources: serviceProto(rpc("M", "Req", "Resp", "per_node_arg"), ""),
-			want:    "svc.proto: Svc.M: option per_node_arg does not apply to an ordered RPC (only to multicast, quorumcall and correctable methods)",
+			want:    "svc.proto:6:3: Svc.M: option per_node_arg does not apply to an ordered RPC (only to multicast, quorumcall and correctable methods)",
 		},
 		{
 			name: "one handle type for two result types",
 			sources: serviceProto(rpc("A", "Req", "google.protobuf.Empty", "quorumcall", "async")+"\n"+rpc("B", "Req", "Empty", "quorumcall", "async"),
 				"import \"google/protobuf/empty.proto\";\nmessage Empty {}"),
-			want: "svc.proto: Svc.B: its result example.com/svc.Empty and the result google.golang.org/protobuf/types/known/emptypb.Empty of A would both need the type AsyncEmpty; return one of them through a message of another name",
+			want: "svc.proto:10:3: Svc.B: its result example.com/svc.Empty and the result google.golang.org/protobuf/types/known/emptypb.Empty of A would both need the type AsyncEmpty; return one of them through a message of another name",
 		},
 		{
 			name:    "rpc hiding a Node method",
 			sources: serviceProto(rpc("ID", "Req", "Resp"), ""),
-			want:    "svc.proto: Svc.ID: an ordered RPC is a method of Node, which already has a method ID; rename the rpc",
+			want:    "svc.proto:6:3: Svc.ID: an ordered RPC is a method of Node, which already has a method ID; rename the rpc",
 		},
 		{
 			name:    "rpc hiding a method the Node gets from the runtime",
 			sources: serviceProto(rpc("WaitConnected", "Req", "Resp"), ""),
-			want:    "svc.proto: Svc.WaitConnected: an ordered RPC is a method of Node, which already has a method WaitConnected; rename the rpc",
+			want:    "svc.proto:6:3: Svc.WaitConnected: an ordered RPC is a method of Node, which already has a method WaitConnected; rename the rpc",
 		},
 		{
 			name:    "multicast named like Configuration's embedded field",
 			sources: serviceProto(rpc("RawConfiguration", "Req", "Resp", "multicast"), ""),
-			want:    "svc.proto: Svc.RawConfiguration: a multicast is a method of Configuration, which already has a method RawConfiguration; rename the rpc",
+			want:    "svc.proto:6:3: Svc.RawConfiguration: a multicast is a method of Configuration, which already has a method RawConfiguration; rename the rpc",
 		},
 		{
 			name:    "message named ConfigurationFromRaw",
 			sources: serviceProto(rpc("M", "Req", "Resp"), "message ConfigurationFromRaw {}"),
-			want:    "svc.proto: message svc.ConfigurationFromRaw: its Go name ConfigurationFromRaw clashes with the ConfigurationFromRaw generated for service Svc in svc.proto; rename the message",
+			want:    "svc.proto:11:1: message svc.ConfigurationFromRaw: its Go name ConfigurationFromRaw clashes with the ConfigurationFromRaw generated for service Svc in svc.proto; rename the message",
 		},
 		{
 			name:    "quorum call hiding a Configuration method",
 			sources: serviceProto(rpc("Nodes", "Req", "Resp", "quorumcall"), ""),
-			want:    "svc.proto: Svc.Nodes: a quorum call is a method of Configuration, which already has a method Nodes; rename the rpc",
+			want:    "svc.proto:6:3: Svc.Nodes: a quorum call is a method of Configuration, which already has a method Nodes; rename the rpc",
 		},
 	}
 	for _, tt := range tests {
@@ -226,9 +226,9 @@ message Req {}`},
 // declaration order, so users fix them in one go.
 func TestRefusalListsEveryProblem(t *testing.T) {
 	sources := serviceProto(rpc("A", "Req", "Resp", "async")+"\n"+rpc("B", "Req", "stream Resp", "multicast"), "message Manager {}")
-	want := "svc.proto: Svc.A: option async requires option quorumcall\n" +
-		"svc.proto: Svc.B: a multicast cannot have a server-streaming output; only correctable methods may return a stream\n" +
-		"svc.proto: message svc.Manager: its Go name Manager clashes with the Manager generated for service Svc in svc.proto; rename the message"
+	want := "svc.proto:6:3: Svc.A: option async requires option quorumcall\n" +
+		"svc.proto:9:3: Svc.B: a multicast cannot have a server-streaming output; only correctable methods may return a stream\n" +
+		"svc.proto:15:1: message svc.Manager: its Go name Manager clashes with the Manager generated for service Svc in svc.proto; rename the message"
 	if got := refusal(t, sources, "svc.proto"); got != want {
 		t.Errorf("error:\n got: %s\nwant: %s", got, want)
 	}
@@ -243,7 +243,7 @@ service A { rpc M(ReqA) returns (ReqA); } message ReqA {}`,
 		"b.proto": `syntax = "proto3"; package p; option go_package = "example.com/p";
 service B { rpc M(ReqB) returns (ReqB); } message ReqB {}`,
 	}
-	want := "b.proto: declares a service, and so does a.proto of the same Go package example.com/p; Gorums generates one Manager per package, so put one of the services in another Go package"
+	want := "b.proto:2:1: declares a service, and so does a.proto of the same Go package example.com/p; Gorums generates one Manager per package, so put one of the services in another Go package"
 	if got := refusal(t, sources, "a.proto", "b.proto"); got != want {
 		t.Errorf("error:\n got: %s\nwant: %s", got, want)
 	}
@@ -253,7 +253,7 @@ service B { rpc M(ReqB) returns (ReqB); } message ReqB {}`,
 		"svc.proto": `syntax = "proto3"; package p; option go_package = "example.com/p"; import "types.proto";
 service S { rpc M(Node) returns (Node); }`,
 	}
-	want = "types.proto: message p.Node: its Go name Node clashes with the Node generated for service S in svc.proto; rename the message"
+	want = "types.proto:1:68: message p.Node: its Go name Node clashes with the Node generated for service S in svc.proto; rename the message"
 	if got := refusal(t, sources, "types.proto", "svc.proto"); got != want {
 		t.Errorf("error:\n got: %s\nwant: %s", got, want)
 	}

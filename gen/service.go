@@ -29,7 +29,7 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 			names = append(names, s.GoName)
 		}
 		return nil, fmt.Errorf("%s: %d services (%s): Gorums generates one Manager, Configuration and QuorumSpec per file, so a file may declare only one service",
-			path, len(f.Services), strings.Join(names, ", "))
+			position(f.Services[1].Desc), len(f.Services), strings.Join(names, ", "))
 	}
 	svc := f.Services[0]
 	pkg := packageOf(plugin, f)
@@ -38,7 +38,7 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 	for _, m := range svc.Methods {
 		gm, err := newMethod(pkg, m)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %s.%s: %w", path, svc.GoName, m.GoName, err))
+			errs = append(errs, fmt.Errorf("%s: %s.%s: %w", position(m.Desc), svc.GoName, m.GoName, err))
 			continue
 		}
 		s.Methods = append(s.Methods, gm)

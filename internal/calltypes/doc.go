@@ -18,6 +18,4 @@
 // quorum functions may run on any number of collectors at once.
 package calltypes
 
-//go:generate go build -o protoc-gen-gorums.tmp ../../gen/protoc-gen-gorums
-//go:generate protoc -I=../..:. --plugin=protoc-gen-gorums=protoc-gen-gorums.tmp --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. calltypes.proto
-//go:generate rm -f protoc-gen-gorums.tmp
+//go:generate go run github.com/quorumcall/gorums/cmd/gorums-gen calltypes.proto

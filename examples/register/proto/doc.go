@@ -3,8 +3,7 @@
 // (register_gorums.pb.go, by protoc-gen-gorums), generated from register.proto.
 //
 // The generated code is committed; regenerate it from this directory with go generate,
-// which needs protoc, protoc-gen-go and a protoc-gen-gorums built from gen/protoc-gen-gorums
-// on the PATH (or passed with --plugin).
+// which runs cmd/gorums-gen (no protoc needed).
 package proto
 
-//go:generate protoc -I=../../..:. --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. register.proto
+//go:generate go run github.com/quorumcall/gorums/cmd/gorums-gen register.proto

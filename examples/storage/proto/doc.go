@@ -12,11 +12,8 @@
 // use as the runtime's are. Configurations are immutable.
 //
 // The .pb.go files are generated and committed. To regenerate them after editing
-// storage.proto, with protoc and protoc-gen-go installed and $(go env GOPATH)/bin on PATH,
-// run go generate in this directory: it installs this module's protoc-gen-gorums and runs
-// protoc with the module root on the include path (for gorums.proto). Without protoc,
-// go run ./gen/internal/regen in the module root does the same in-process.
+// storage.proto, run go generate in this directory: it runs cmd/gorums-gen, which needs no
+// protoc. go run ./gen/internal/regen in the module root regenerates every package.
 package storage
 
-//go:generate go install github.com/quorumcall/gorums/gen/protoc-gen-gorums
-//go:generate protoc -I=../../..:. --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. storage.proto
+//go:generate go run github.com/quorumcall/gorums/cmd/gorums-gen storage.proto

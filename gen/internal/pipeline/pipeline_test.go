@@ -63,7 +63,7 @@ func TestDiscover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Target{{Dir: "a", Proto: "kv.proto"}, {Dir: "b/c", Proto: "x.proto"}}
+	want := []Target{{Dir: "a", Proto: "kv.proto"}, {Dir: "b/c", Proto: "x.proto"}, {Dir: ".", Proto: "gorums.proto"}}
 	if !reflect.DeepEqual(targets, want) {
 		t.Errorf("Discover = %v, want %v", targets, want)
 	}
@@ -75,8 +75,9 @@ func TestDiscover(t *testing.T) {
 	}
 }
 
-// TestGenerate checks that Generate produces both files, reports missing and stale ones, and
-// takes nothing from the committed files but protoc-gen-go's version lines.
+// TestGenerate checks that Generate produces both files, with the header gorums-gen writes,
+// and reports missing and stale ones, in the header too; and that the root's gorums.proto
+// gives gorums.pb.go alone.
 func TestGenerate(t *testing.T) {
 	root := newModule(t, map[string]string{"a/kv.proto": kvProto, "a/kv_gorums.pb.go": ""})
 	target := Target{Dir: "a", Proto: "kv.proto"}
@@ -92,22 +93,19 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("missing kv.pb.go: Have = %q, Current = %v", pbgo.Have, pbgo.Current())
 	}
 	if !strings.Contains(string(pbgo.Want), "// \tprotoc        (unknown)\n") {
-		t.Errorf("in-process protoc-gen-go header has no unknown protoc version:\n%s", headerLines(pbgo.Want))
+		t.Errorf("in-process protoc-gen-go header has no unknown protoc version:\n%s", pbgo.Want)
 	}
 	if files[1].Current() {
 		t.Errorf("empty kv_gorums.pb.go is current")
 	}
 
-	// Committed by someone else's protoc: only the version lines differ.
-	committed := strings.Replace(string(pbgo.Want), "// \tprotoc        (unknown)\n", "// \tprotoc        v3.21.12\n", 1)
-	committed = strings.Replace(committed, "// \tprotoc-gen-go v", "// \tprotoc-gen-go v0.0.1-old-", 1)
 	write := func(name, content string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(root, "a", name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("kv.pb.go", committed)
+	write("kv.pb.go", string(pbgo.Want))
 	write("kv_gorums.pb.go", string(files[1].Want))
 	files, err = Generate(root, target)
 	if err != nil {
@@ -115,14 +113,15 @@ func TestGenerate(t *testing.T) {
 	}
 	for _, f := range files {
 		if !f.Current() {
-			t.Errorf("%s is not current after writing the output with other version lines:\n%s", f.Path, Diff(f.Have, f.Want, 10))
+			t.Errorf("%s is not current after writing the output:\n%s", f.Path, Diff(f.Have, f.Want, 10))
 		}
 	}
 
-	// Any other change is stale, in the header too.
+	// Any change is stale: another protoc's version line, another source, another name.
 	for _, stale := range []string{
-		strings.Replace(committed, "// source: kv.proto", "// source: other.proto", 1),
-		strings.Replace(committed, "Key ", "Kee ", 1),
+		strings.Replace(string(pbgo.Want), "// \tprotoc        (unknown)\n", "// \tprotoc        v3.21.12\n", 1),
+		strings.Replace(string(pbgo.Want), "// source: kv.proto", "// source: other.proto", 1),
+		strings.Replace(string(pbgo.Want), "Key ", "Kee ", 1),
 	} {
 		write("kv.pb.go", stale)
 		files, err = Generate(root, target)
@@ -135,6 +134,11 @@ func TestGenerate(t *testing.T) {
 		if d := Diff(files[0].Have, files[0].Want, 10); !strings.HasPrefix(d, "--- committed lines ") {
 			t.Errorf("Diff = %q", d)
 		}
+	}
+
+	files, err = Generate(root, Target{Dir: ".", Proto: "gorums.proto"})
+	if err != nil || len(files) != 1 || files[0].Path != "gorums.pb.go" {
+		t.Errorf("Generate(gorums.proto) = %v, %v; want gorums.pb.go alone", files, err)
 	}
 }
 

@@ -4,16 +4,15 @@
 //	go run ./gen/internal/regen
 //
 // It finds every <name>_gorums.pb.go below the module root (skipping hidden directories,
-// vendor and gen/testdata), compiles the <name>.proto beside it in-process with the module
-// root and its own directory on the import path, and rewrites <name>.pb.go and
-// <name>_gorums.pb.go as
+// vendor and gen/testdata) and the root's gorums.proto, and rewrites <name>.pb.go and
+// <name>_gorums.pb.go from the <name>.proto beside each as
 //
-//	protoc -I=<module root>:. --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. <name>.proto
+//	cd <dir> && go run github.com/quorumcall/gorums/cmd/gorums-gen <name>.proto
 //
-// would, keeping the tool version lines of protoc-gen-go's header as committed. Files that are
-// already current are not touched. It prints each file it rewrites; with -check it rewrites
-// nothing and exits with status 1 if any file is stale. TestGeneratedCodeIsCurrent in package
-// gen runs the same pipeline (package gen/internal/pipeline).
+// would: both use package internal/gorumsgen. Files that are already current are not
+// touched. It prints each file it rewrites; with -check it rewrites nothing and exits with
+// status 1 if any file is stale. TestGeneratedCodeIsCurrent in package gen runs the same
+// pipeline (package gen/internal/pipeline).
 package main
 
 import (
