@@ -2,6 +2,7 @@ package gorums
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -24,8 +25,23 @@ type (
 // NewServer returns a server.
 func NewServer(opts ...ServerOption) *Server { return server.New(opts...) }
 
-// WithReceiveBufferSize sets the size of each client stream's reply queue.
+// WithReceiveBufferSize bounds how many replies each client stream may hold for a client that
+// reads them slowly (default 1024); see server.WithReceiveBufferSize.
 func WithReceiveBufferSize(size uint) ServerOption { return server.WithReceiveBufferSize(size) }
+
+// WithReplyBufferBytes bounds the bytes of replies each client stream may hold for a client
+// that reads them slowly (default 4 MiB); see server.WithReplyBufferBytes.
+func WithReplyBufferBytes(n uint) ServerOption { return server.WithReplyBufferBytes(n) }
+
+// WithMaxStreams limits the client streams a server serves at once (default 10000); see
+// server.WithMaxStreams.
+func WithMaxStreams(n uint) ServerOption { return server.WithMaxStreams(n) }
+
+// WithGracefulStopTimeout bounds how long GracefulStop waits before it stops hard (default
+// 10 s); see server.WithGracefulStopTimeout.
+func WithGracefulStopTimeout(d time.Duration) ServerOption {
+	return server.WithGracefulStopTimeout(d)
+}
 
 // WithGRPCServerOptions adds options for the underlying gRPC server.
 func WithGRPCServerOptions(opts ...grpc.ServerOption) ServerOption {

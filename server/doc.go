@@ -1,25 +1,43 @@
-// Package server serves Gorums methods: the NodeStream gRPC service, one stream actor per
-// client stream, the stream's handler lock, and ServerCtx.
+// Package server serves Gorums methods: the NodeStream gRPC service, and per client stream a
+// receive loop, the handler lock, and a reply queue; plus ServerCtx.
+//
+// Usually through the root package: gorums.NewServer(opts...), the generated
+// Register<Service>Server(srv, impl), then srv.Serve(lis) until srv.Stop() or
+// srv.GracefulStop(). Handlers get a ServerCtx (the stream's context, with Release).
 //
 // Goroutines and what they own, per client stream:
 //   - the receive loop reads requests and runs their handlers inline; only the goroutine
 //     holding the stream's handler lock (handler_lock.go) runs it, so requests of one stream
 //     are handled one at a time in arrival order. A handler that calls ServerCtx.Release hands
 //     the lock, and with it the receive loop, to a new goroutine and finishes on its own;
-//   - the sender actor is the only writer to the stream; handlers queue encoded replies in its
-//     mailbox;
-//   - the gRPC handler goroutine waits for the stream to end or drain, then stops the sender.
+//   - replies go through the stream's reply queue (replies.go), which has no goroutine: a
+//     handler whose reply finds no one writing becomes the writer and writes its reply and
+//     any queued meanwhile, in order, then stops. One goroutine at a time writes to the
+//     stream, and an idle stream has no writer and no buffer;
+//   - the gRPC handler goroutine waits for the stream to end or drain, then closes the
+//     reply queue, waiting for a write in progress.
+//
+// So an idle stream holds two goroutines (gRPC's and the receive loop) and no queue.
+//
+// Memory is bounded per stream and per server. A stream's queued replies are bounded in bytes
+// (WithReplyBufferBytes) and in number (WithReceiveBufferSize); at the bound its handlers wait
+// to send and its receive loop waits before reading another request, so gRPC flow control
+// holds back a client that does not read, and other streams go on. The server serves at most
+// WithMaxStreams streams at once; one more ends at once with ResourceExhausted.
 //
 // Streams of different clients are served concurrently. A handler that blocks without calling
 // Release blocks only its own stream.
 //
-// Bad input never takes the server down: an unknown method gets an Unimplemented reply, a
-// payload that does not parse an InvalidArgument reply, a panicking handler an Internal reply;
-// an envelope that does not parse ends only its stream, with an InvalidArgument status.
+// Bad input never takes the server down: an unknown method gets an Unimplemented reply (which
+// echoes at most MaxEchoedMethodLen bytes of the name), a payload that does not parse an
+// InvalidArgument reply, a panicking handler an Internal reply; an envelope that
+// does not parse ends only its stream, with an InvalidArgument status, and a panicking connect
+// callback ends only its stream, with Internal. Panics are logged at Error with their stack.
 //
 // RegisterHandler, Serve, Stop and GracefulStop are safe for concurrent use. Stop ends every
 // stream, so running handlers see their context end, and waits for them to return.
 // GracefulStop lets running handlers finish and their replies go out before it ends the
-// streams; requests that arrive meanwhile get Unavailable. A handler that waits for a later
-// request of its own stream (after Release) would wait forever: GracefulStop waits for it.
+// streams; requests that arrive meanwhile get Unavailable. After WithGracefulStopTimeout
+// (10 s by default) it stops hard, as Stop does, so a handler that does not return or a client
+// that does not read cannot keep it from returning.
 package server

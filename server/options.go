@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"go.uber.org/zap"
@@ -11,19 +12,37 @@ import (
 // DefaultReceiveBufferSize is the default of WithReceiveBufferSize.
 const DefaultReceiveBufferSize = 1024
 
+// DefaultReplyBufferBytes is the default of WithReplyBufferBytes.
+const DefaultReplyBufferBytes = 4 << 20
+
+// DefaultMaxStreams is the default of WithMaxStreams.
+const DefaultMaxStreams = 10000
+
+// DefaultGracefulStopTimeout is the default of WithGracefulStopTimeout.
+const DefaultGracefulStopTimeout = 10 * time.Second
+
 // DefaultKeepaliveMinTime is the shortest interval between a client's keepalive pings that a
 // server accepts by default.
 const DefaultKeepaliveMinTime = 5 * time.Second
 
 type options struct {
-	grpcOpts  []grpc.ServerOption
-	buffer    int
-	logger    *zap.Logger
-	onConnect func(context.Context)
+	grpcOpts   []grpc.ServerOption
+	buffer     int
+	replyBytes int
+	maxStreams int
+	grace      time.Duration
+	logger     *zap.Logger
+	onConnect  func(context.Context)
 }
 
 func defaultOptions() options {
-	return options{buffer: DefaultReceiveBufferSize, logger: zap.NewNop()}
+	return options{
+		buffer:     DefaultReceiveBufferSize,
+		replyBytes: DefaultReplyBufferBytes,
+		maxStreams: DefaultMaxStreams,
+		grace:      DefaultGracefulStopTimeout,
+		logger:     zap.NewNop(),
+	}
 }
 
 // Option configures a Server.
@@ -35,11 +54,39 @@ type optionFunc func(*options)
 
 func (f optionFunc) apply(o *options) { f(o) }
 
-// WithReceiveBufferSize sets how many messages each client stream may hold between its
-// handlers and its sender: the replies waiting to go out. Handlers wait when it is full.
-// A size of 0 is taken as 1.
+// WithReceiveBufferSize sets how many replies of each client stream may wait to go out, for
+// a client that reads them more slowly than the handlers make them. The queue grows only as
+// replies wait. At the bound the stream's handlers wait to send and its next request waits to
+// be read. A size of 0 is taken as 1.
 func WithReceiveBufferSize(size uint) Option {
-	return optionFunc(func(o *options) { o.buffer = int(size) })
+	return optionFunc(func(o *options) { o.buffer = int(min(size, math.MaxInt32)) })
+}
+
+// WithReplyBufferBytes sets how many bytes of encoded replies each client stream may hold
+// while they wait to go out to a client that reads them slowly or not at all. At the bound
+// the stream's handlers wait to send and its next request waits to be read, so gRPC flow
+// control slows that client down; other streams go on. One reply larger than the bound is let
+// through when nothing else waits. The default is DefaultReplyBufferBytes (4 MiB), so N
+// clients that stop reading hold at most about N times 4 MiB of the server's memory.
+func WithReplyBufferBytes(n uint) Option {
+	return optionFunc(func(o *options) { o.replyBytes = int(min(n, math.MaxInt32)) })
+}
+
+// WithMaxStreams sets how many client streams the server serves at once, over all its
+// connections; the default is DefaultMaxStreams. A stream beyond the limit ends at once with
+// ResourceExhausted, before the connect callback, and costs nothing once it has ended. (gRPC's
+// own grpc.MaxConcurrentStreams, which WithGRPCServerOptions can set, limits streams per
+// connection instead.) A limit of 0 is taken as 1.
+func WithMaxStreams(n uint) Option {
+	return optionFunc(func(o *options) { o.maxStreams = int(min(max(n, 1), math.MaxInt32)) })
+}
+
+// WithGracefulStopTimeout bounds how long GracefulStop waits for running handlers to finish
+// and for their replies to leave before it stops the server hard, as Stop does; the default is
+// DefaultGracefulStopTimeout. A client that does not read its replies thus delays
+// GracefulStop by at most d.
+func WithGracefulStopTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.grace = max(d, 0) })
 }
 
 // WithGRPCServerOptions adds options for the underlying gRPC server (credentials, message size

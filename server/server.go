@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
@@ -25,6 +26,8 @@ type Server struct {
 
 	regMu    sync.Mutex
 	handlers atomic.Pointer[map[string]Handler] // copied on write; read on every request
+
+	streams atomic.Int64 // client streams being served, checked against opts.maxStreams
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed by GracefulStop
@@ -121,15 +124,36 @@ func (s *Server) Stop() {
 	s.wg.Wait()
 }
 
-// GracefulStop stops accepting connections, lets each stream's running handlers finish and
-// their replies go out, then closes the streams and waits as Stop does.
+// GracefulStop stops accepting connections and requests (a request that arrives meanwhile
+// gets Unavailable), lets each stream's running handlers finish and their replies go out,
+// then ends the streams and waits as Stop does. If that takes longer than the
+// WithGracefulStopTimeout grace (10 s by default), because a handler does not return or a
+// client does not read its replies, it stops hard as Stop does: GracefulStop always returns.
 func (s *Server) GracefulStop() {
 	s.drainOnce.Do(func() { close(s.drain) })
-	s.grpc.GracefulStop()
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	grace := time.NewTimer(s.opts.grace)
+	defer grace.Stop()
+	select {
+	case <-stopped:
+	case <-grace.C:
+		s.opts.logger.Warn("graceful stop outlasted its grace (WithGracefulStopTimeout); stopping hard")
+		s.grpc.Stop() // ends the graceful stop as well
+		<-stopped
+	}
 	s.wg.Wait()
 }
 
 func (s *Server) handleStream(_ any, ss grpc.ServerStream) error {
+	if n := s.streams.Add(1); n > int64(s.opts.maxStreams) {
+		s.streams.Add(-1)
+		return status.Errorf(codes.ResourceExhausted, "gorums: the server serves at most %d streams at once", s.opts.maxStreams)
+	}
+	defer s.streams.Add(-1)
 	if s.opts.onConnect != nil {
 		if err := s.connected(ss.Context()); err != nil {
 			return err

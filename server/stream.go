@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -16,24 +17,23 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/quorumcall/gorums/actor"
 	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
 // stream serves one client's NodeStream. Its receive loop (one goroutine at a time: the
-// holder of the handler lock) reads requests and runs their handlers; its sender actor is the
-// only goroutine that writes to the stream. The gRPC handler goroutine only waits for the end.
+// holder of the handler lock) reads requests and runs their handlers; its replies leave
+// through its replyQueue, written by whichever replying handler finds no writer at work. The
+// gRPC handler goroutine only waits for the end or the drain.
 type stream struct {
 	srv *Server
 	ss  grpc.ServerStream
 	ctx context.Context
 	log *zap.Logger
 
-	outbox *actor.Mailbox[outMsg]
-	sender *actor.Actor[outMsg]
-	lock   handlerLock // the receive loop's token
-	out    wire.Frame  // the sender's frame, reused: SendMsg encodes before it returns
+	lock  handlerLock // the receive loop's token
+	out   replyQueue
+	frame wire.Frame // the writer's, reused: SendMsg takes the bytes before it returns
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -44,40 +44,20 @@ type stream struct {
 	drained bool           // guarded by drainMu: no new handler starts once set
 }
 
-// outMsg is a reply for the sender, or (flushed != nil) a marker it acknowledges once every
-// reply queued before it is on the stream.
-type outMsg struct {
-	frame   []byte // an encoded reply
-	flushed chan struct{}
-}
-
 func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
 	s.lock.takeOver = s.takeOver
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
-	s.outbox = actor.NewMailbox[outMsg](srv.opts.buffer)
-	s.sender = actor.Start(s.ctx, s.outbox, s.write, actor.Config[outMsg]{
-		Reject: func(m outMsg, _ error) {
-			if m.flushed != nil {
-				close(m.flushed)
-			}
-		},
-	})
+	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
 	return s
 }
 
-// write is the sender actor's handler.
-func (s *stream) write(_ context.Context, m outMsg) {
-	if m.flushed != nil {
-		close(m.flushed)
-		return
-	}
-	s.out.Bytes = m.frame
-	err := s.ss.SendMsg(&s.out)
-	s.out.Bytes = nil
-	if err != nil {
-		s.end(err)
-	}
+// write puts one encoded reply on the stream; only the reply queue's writer calls it.
+func (s *stream) write(frame []byte) error {
+	s.frame.Bytes = frame
+	err := s.ss.SendMsg(&s.frame)
+	s.frame.Bytes = nil
+	return err
 }
 
 // serve runs the stream until the client goes away, the stream fails or the server drains it.
@@ -92,12 +72,9 @@ func (s *stream) serve(drain <-chan struct{}) error {
 		s.drained = true
 		s.drainMu.Unlock()
 		s.running.Wait()
-		flushed := make(chan struct{})
-		if s.outbox.Send(s.ctx, outMsg{flushed: flushed}) == nil {
-			<-flushed
-		}
+		s.out.waitIdle(s.ctx)
 	}
-	s.sender.StopAndWait()
+	s.out.close(errStreamClosed)
 	err := s.endError()
 	s.log.Info("stream closed", logfield.Error(err))
 	return err
@@ -131,6 +108,11 @@ func (s *stream) receive() {
 	defer s.srv.wg.Done()
 	m := wire.Message{MethodOf: s.srv.methodName}
 	for {
+		if s.out.full.Load() {
+			// Replies wait for a client that does not read them: read no more requests
+			// until they leave, so that gRPC flow control holds the client back.
+			s.out.waitRoom(s.ctx)
+		}
 		if err := s.ss.RecvMsg(&m); err != nil {
 			s.end(err)
 			return
@@ -230,23 +212,48 @@ type replier struct {
 	method string
 }
 
-// send encodes a reply (or err as its status) and queues it for the sender. It fails only when
-// the stream has ended.
+// send encodes a reply (or err as its status) and queues it for the stream; the sender
+// becomes the stream's writer if no one is writing. It waits while the stream's replies are at
+// their bound, and fails only when the stream has ended.
 func (r replier) send(resp proto.Message, err error) error {
-	var b []byte
+	var st *spb.Status
 	if err != nil {
-		b, err = wire.Encode(r.id, r.method, status.Convert(err).Proto(), nil, nil)
-	} else {
-		b, err = wire.Encode(r.id, r.method, nil, nil, resp)
+		st, resp = status.Convert(err).Proto(), nil
 	}
+	q := &r.s.out
+	reserved := 0
+	if !q.admitIfEmpty() {
+		reserved = replySize(r.method, st, resp)
+		if err := q.reserve(r.s.ctx, reserved); err != nil {
+			return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
+		}
+	}
+	b, err := wire.Encode(r.id, r.method, st, nil, resp)
 	if err != nil {
 		b, err = wire.Encode(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil)
 		if err != nil {
+			q.unreserve(reserved)
 			return err
 		}
 	}
-	if err := r.s.outbox.Send(r.s.ctx, outMsg{frame: b}); err != nil {
+	if err := q.push(b, reserved); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil
 }
+
+// replySize is about the size of a reply's frame, for reserving room before encoding it.
+func replySize(method string, st *spb.Status, resp proto.Message) int {
+	const envelope = 24 // the message ID, tags and lengths
+	n := envelope + len(method)
+	if st != nil {
+		n += proto.Size(st)
+	}
+	if resp != nil {
+		n += proto.Size(resp)
+	}
+	return n
+}
+
+// errStreamClosed closes a stream's reply queue when the stream ends.
+var errStreamClosed = errors.New("stream closed")
