@@ -20,7 +20,33 @@ type (
 	ServerCtx = server.ServerCtx
 	// Handler serves one method.
 	Handler = server.Handler
+	// ServerInterceptor runs around the handler of every request; see server.Interceptor.
+	ServerInterceptor = server.Interceptor
+	// ServerCallInfo says what a request is for: the method's full name and kind.
+	ServerCallInfo = server.CallInfo
+	// ServerSendFunc sends one reply; an interceptor may wrap it to observe the replies.
+	ServerSendFunc = server.SendFunc
+	// ServerNext runs the rest of an interceptor chain.
+	ServerNext = server.Next
+	// MethodKind says how many replies a method sends.
+	MethodKind = server.MethodKind
 )
+
+// The kinds of methods, as server interceptors see them.
+const (
+	// UnaryMethod: one reply (ordered RPC, quorum, async and correctable calls).
+	UnaryMethod = server.Unary
+	// OneWayMethod: no reply (unicast, multicast).
+	OneWayMethod = server.OneWay
+	// StreamMethod: any number of replies (correctable stream).
+	StreamMethod = server.Stream
+)
+
+// WithServerInterceptors adds interceptors that run around the handler of every request of
+// every call type, the first one given outermost; see server.Interceptor.
+func WithServerInterceptors(interceptors ...ServerInterceptor) ServerOption {
+	return server.WithInterceptors(interceptors...)
+}
 
 // NewServer returns a server.
 func NewServer(opts ...ServerOption) *Server { return server.New(opts...) }

@@ -25,12 +25,18 @@
 // holds back a client that does not read, and other streams go on. The server serves at most
 // WithMaxStreams streams at once; one more ends at once with ResourceExhausted.
 //
+// Interceptors (WithInterceptors) run around the handler of every request of every call type,
+// on the handler's goroutine and under the handler lock; they see the ServerCtx, the method's
+// full name and kind, and the request, and may refuse it, observe or replace its replies, or
+// call Release. Each chain is built once, when the handler is registered; a server without
+// interceptors calls its handlers directly.
+//
 // Streams of different clients are served concurrently. A handler that blocks without calling
 // Release blocks only its own stream.
 //
 // Bad input never takes the server down: an unknown method gets an Unimplemented reply (which
 // echoes at most MaxEchoedMethodLen bytes of the name), a payload that does not parse an
-// InvalidArgument reply, a panicking handler an Internal reply; an envelope that
+// InvalidArgument reply, a panicking handler or interceptor an Internal reply; an envelope that
 // does not parse ends only its stream, with an InvalidArgument status, and a panicking connect
 // callback ends only its stream, with Internal. Panics are logged at Error with their stack.
 //

@@ -33,6 +33,7 @@ type options struct {
 	grace      time.Duration
 	logger     *zap.Logger
 	onConnect  func(context.Context)
+	intercept  []Interceptor
 }
 
 func defaultOptions() options {
@@ -99,6 +100,18 @@ func WithGRPCServerOptions(opts ...grpc.ServerOption) Option {
 // carries the client's metadata and peer) when the stream opens.
 func WithConnectCallback(f func(context.Context)) Option {
 	return optionFunc(func(o *options) { o.onConnect = f })
+}
+
+// WithInterceptors adds interceptors that run around the handler of every request, the first
+// one given (over all WithInterceptors options) outermost; see Interceptor.
+func WithInterceptors(interceptors ...Interceptor) Option {
+	return optionFunc(func(o *options) {
+		for _, ic := range interceptors {
+			if ic != nil {
+				o.intercept = append(o.intercept, ic)
+			}
+		}
+	})
 }
 
 // WithLogger sets the logger for stream lifecycle events (Info), per-request traces (Debug),

@@ -67,6 +67,9 @@ func (s *Server) RegisterHandler(method string, h Handler) {
 		next[k] = v
 	}
 	h.method = method
+	if len(s.opts.intercept) > 0 {
+		h.intercepted = chain(s.opts.intercept, CallInfo{Method: method, Kind: h.kind}, h.invoke)
+	}
 	next[method] = h
 	s.handlers.Store(&next)
 }

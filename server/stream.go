@@ -175,16 +175,38 @@ func (s *stream) takeOver() {
 	go s.receive()
 }
 
-// run calls the handler, turning a panic into an Internal error reply so that the stream and
-// the server live on.
+// run calls the handler, through the server's interceptors if it has any, turning a panic
+// into an Internal error reply so that the stream and the server live on.
 func (s *stream) run(h Handler, ctx ServerCtx, req proto.Message, out replier) {
+	if h.intercepted != nil {
+		s.runIntercepted(h, ctx, req, out)
+		return
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("handler panicked", logfield.Method(out.method), logfield.Panic(r), logfield.Stack(debug.Stack()))
-			out.send(nil, status.Errorf(codes.Internal, "gorums: handler for %s panicked: %v", out.method, r))
+			if err := s.panicked(out, r); h.kind != OneWay {
+				out.send(nil, err)
+			}
 		}
 	}()
 	h.serve(ctx, req, out)
+}
+
+func (s *stream) runIntercepted(h Handler, ctx ServerCtx, req proto.Message, out replier) {
+	call := &interceptedCall{out: out, kind: h.kind, replyType: h.replyType}
+	defer func() {
+		if r := recover(); r != nil {
+			call.finish(s, s.panicked(out, r))
+		}
+	}()
+	call.finish(s, h.intercepted(ctx, req, call.send))
+}
+
+// panicked logs a panic recovered while serving a request, with its stack, and returns the
+// error the client gets for it.
+func (s *stream) panicked(out replier, r any) error {
+	s.log.Error("handler panicked", logfield.Method(out.method), logfield.MsgID(out.id), logfield.Panic(r), logfield.Stack(debug.Stack()))
+	return status.Errorf(codes.Internal, "gorums: handler for %s panicked: %v", out.method, r)
 }
 
 // peerAddr is the address of the client of a stream's context.
