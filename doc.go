@@ -11,7 +11,8 @@
 //	internal/wire/    the NodeStream envelope and the gorums codec
 //	manager/          Manager (the node pool) and the node actor, one per node
 //	configuration/    Configuration, set algebra, the call engines and the collector
-//	server/           Server, per-stream actors, the handler lock and ServerCtx
+//	server/           Server; per client stream a receive loop, the handler lock and a
+//	                  reply queue the replying handler writes; ServerCtx, interceptors
 //
 // # Call types
 //
@@ -49,7 +50,11 @@
 //
 // Server options (defaults in server/options.go):
 //
-//	WithReceiveBufferSize(n)       replies queued per client stream (default 1024)
+//	WithReceiveBufferSize(n)       replies held per client stream for a slow reader (default 1024)
+//	WithReplyBufferBytes(n)        bytes of replies held per client stream (default 4 MiB)
+//	WithMaxStreams(n)              client streams served at once (default 10000)
+//	WithGracefulStopTimeout(d)     GracefulStop stops hard after d (default 10s)
+//	WithServerInterceptors(ics...) interceptors around every handler of every call type
 //	WithGRPCServerOptions(opts...) options of the underlying gRPC server
 //	WithConnectCallback(f)         called with each new client stream's context
 //	WithLogger(*zap.Logger)        the same option as the manager's: streams at Info, requests at Debug
