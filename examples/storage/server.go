@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -13,50 +14,56 @@ import (
 	storage "github.com/quorumcall/gorums/examples/storage/proto"
 )
 
-// storageServer implements storage.Storage: one register, where a write wins if its
+// storageServer implements storage.Storage: registers by key, where a write wins if its
 // timestamp is newer than the stored one. Handlers of one client run one at a time, but
 // different clients' handlers run concurrently, hence the mutex.
 type storageServer struct {
 	log *zap.Logger
 
-	mu    sync.Mutex
-	state *storage.State // replaced, never modified, so it may be returned as a reply
+	mu     sync.Mutex
+	states map[string]*storage.State // replaced, never modified, so they may be returned as replies
 }
 
 func newStorageServer(log *zap.Logger) *storageServer {
-	return &storageServer{log: log, state: &storage.State{}}
+	return &storageServer{log: log, states: make(map[string]*storage.State)}
 }
 
-func (s *storageServer) read() *storage.State {
+func (s *storageServer) read(in *storage.ReadRequest) *storage.State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state
+	if st, ok := s.states[in.GetKey()]; ok {
+		return st
+	}
+	return &storage.State{Key: in.GetKey()}
 }
 
 func (s *storageServer) write(in *storage.State) *storage.WriteResponse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	isNew := in.GetTimestamp() > s.state.GetTimestamp()
+	isNew := in.GetTimestamp() > s.states[in.GetKey()].GetTimestamp()
 	if isNew {
-		s.state = in
+		s.states[in.GetKey()] = in
 	}
-	s.log.Debug("write", zap.String("value", in.GetValue()), zap.Int64("timestamp", in.GetTimestamp()), zap.Bool("new", isNew))
+	if ce := s.log.Check(zap.DebugLevel, "write"); ce != nil {
+		ce.Write(zap.String("key", in.GetKey()), zap.String("value", in.GetValue()),
+			zap.Int64("timestamp", in.GetTimestamp()), zap.Bool("new", isNew))
+	}
 	return &storage.WriteResponse{New: isNew}
 }
 
-// Read returns the node's state.
-func (s *storageServer) Read(_ gorums.ServerCtx, _ *storage.ReadRequest) (*storage.State, error) {
-	return s.read(), nil
+// Read returns the node's state of the key.
+func (s *storageServer) Read(_ gorums.ServerCtx, in *storage.ReadRequest) (*storage.State, error) {
+	return s.read(in), nil
 }
 
-// Write stores in if it is newer than the node's state.
+// Write stores in if it is newer than the node's state of its key.
 func (s *storageServer) Write(_ gorums.ServerCtx, in *storage.State) (*storage.WriteResponse, error) {
 	return s.write(in), nil
 }
 
 // ReadQC is Read, called as part of a quorum call.
-func (s *storageServer) ReadQC(_ gorums.ServerCtx, _ *storage.ReadRequest) (*storage.State, error) {
-	return s.read(), nil
+func (s *storageServer) ReadQC(_ gorums.ServerCtx, in *storage.ReadRequest) (*storage.State, error) {
+	return s.read(in), nil
 }
 
 // WriteQC is Write, called as part of a quorum call.
@@ -64,7 +71,12 @@ func (s *storageServer) WriteQC(_ gorums.ServerCtx, in *storage.State) (*storage
 	return s.write(in), nil
 }
 
-// newServer returns a Gorums server with a fresh storageServer registered on it.
+// WriteMulticast is Write without a reply.
+func (s *storageServer) WriteMulticast(_ gorums.ServerCtx, in *storage.State) {
+	s.write(in)
+}
+
+// newServer returns a Gorums server with a fresh, empty storageServer registered on it.
 func newServer(log *zap.Logger) *gorums.Server {
 	srv := gorums.NewServer(gorums.WithLogger(log))
 	storage.RegisterStorageServer(srv, newStorageServer(log))
@@ -91,55 +103,78 @@ func serve(ctx context.Context, out io.Writer, log *zap.Logger, lis net.Listener
 	return nil
 }
 
-// cluster is a set of storage servers running in this process on loopback ports.
+// cluster is a set of storage servers running in this process on loopback ports. A stopped
+// server can be restarted, empty, at its address. Its methods are called from one goroutine.
 type cluster struct {
 	log     *zap.Logger
 	addrs   []string
-	servers map[string]*gorums.Server // by address; a stopped server is removed
-	wg      sync.WaitGroup            // the Serve goroutines
+	servers []*gorums.Server // by index; nil while stopped
+	wg      sync.WaitGroup   // the Serve goroutines
 }
 
 // startCluster starts n storage servers on 127.0.0.1 with ports chosen by the system.
 func startCluster(n int, log *zap.Logger) (*cluster, error) {
-	c := &cluster{log: log, servers: make(map[string]*gorums.Server, n)}
-	for range n {
+	c := &cluster{log: log, servers: make([]*gorums.Server, n)}
+	for i := range n {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			c.stopAll()
 			return nil, fmt.Errorf("listen: %w", err)
 		}
-		addr := lis.Addr().String()
-		srvLog := log.With(zap.String("server", addr))
-		srv := newServer(srvLog)
-		c.addrs = append(c.addrs, addr)
-		c.servers[addr] = srv
-		c.wg.Go(func() {
-			if err := srv.Serve(lis); err != nil {
-				srvLog.Error("serve failed", zap.Error(err))
-			}
-		})
+		c.addrs = append(c.addrs, lis.Addr().String())
+		c.serve(i, lis)
 	}
 	return c, nil
 }
 
-// stop stops the server at addr at once, closing its connections.
-func (c *cluster) stop(addr string) error {
-	srv, ok := c.servers[addr]
-	if !ok {
-		return fmt.Errorf("no running server at %s", addr)
+func (c *cluster) serve(i int, lis net.Listener) {
+	srvLog := c.log.With(zap.String("server", c.addrs[i]))
+	srv := newServer(srvLog)
+	c.servers[i] = srv
+	c.wg.Go(func() {
+		if err := srv.Serve(lis); err != nil {
+			srvLog.Error("serve failed", zap.Error(err))
+		}
+	})
+}
+
+// stop stops server i at once, closing its connections, as a crash would.
+func (c *cluster) stop(i int) {
+	if srv := c.servers[i]; srv != nil {
+		c.servers[i] = nil
+		srv.Stop()
 	}
-	delete(c.servers, addr)
-	srv.Stop()
-	return nil
+}
+
+// restartTimeout bounds how long restart retries a port that the stopped server's closing
+// connections still hold.
+const restartTimeout = 5 * time.Second
+
+// restart starts a new, empty server i at its old address.
+func (c *cluster) restart(ctx context.Context, i int) error {
+	c.stop(i)
+	ctx, cancel := context.WithTimeout(ctx, restartTimeout)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		lis, err := net.Listen("tcp", c.addrs[i])
+		if err == nil {
+			c.serve(i, lis)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("restart the server at %s: %w", c.addrs[i], err)
+		case <-tick.C:
+		}
+	}
 }
 
 // stopAll stops the running servers and waits for their Serve goroutines.
 func (c *cluster) stopAll() {
-	for _, addr := range c.addrs {
-		if srv, ok := c.servers[addr]; ok {
-			delete(c.servers, addr)
-			srv.Stop()
-		}
+	for i := range c.servers {
+		c.stop(i)
 	}
 	c.wg.Wait()
 }

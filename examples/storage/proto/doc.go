@@ -1,11 +1,11 @@
 // Package storage is the generated Gorums API of the storage example's service (storage.proto):
-// the protobuf messages State, ReadRequest and WriteResponse, the typed Manager,
-// Configuration and Node, the QuorumSpec interface, and the Storage server interface with
-// RegisterStorageServer.
+// the protobuf messages State, ReadRequest and WriteResponse (a State and a ReadRequest name
+// the key of their register), the typed Manager, Configuration and Node, the QuorumSpec
+// interface, and the Storage server interface with RegisterStorageServer.
 //
 // Node.Read and Node.Write are ordered RPCs to one node; Configuration.ReadQC and
 // Configuration.WriteQC are quorum calls whose results come from the QuorumSpec's ReadQCQF
-// and WriteQCQF.
+// and WriteQCQF; Configuration.WriteMulticast sends a write to every node without replies.
 //
 // The package starts no goroutines of its own: the Manager's node actors and the Server's
 // stream actors belong to the Gorums runtime, and every method here is safe for concurrent

@@ -10,6 +10,7 @@ import (
 	_ "github.com/quorumcall/gorums"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,11 +23,12 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// State is the register: a value and the timestamp that orders writes.
+// State is one register: a value and the timestamp that orders writes to its key.
 type State struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Value         string                 `protobuf:"bytes,1,opt,name=Value,proto3" json:"Value,omitempty"`
 	Timestamp     int64                  `protobuf:"varint,2,opt,name=Timestamp,proto3" json:"Timestamp,omitempty"`
+	Key           string                 `protobuf:"bytes,3,opt,name=Key,proto3" json:"Key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -75,6 +77,13 @@ func (x *State) GetTimestamp() int64 {
 	return 0
 }
 
+func (x *State) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
 // WriteResponse tells whether the written state was newer than the node's.
 type WriteResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -120,9 +129,10 @@ func (x *WriteResponse) GetNew() bool {
 	return false
 }
 
-// ReadRequest asks for the state; it carries nothing.
+// ReadRequest names the key to read.
 type ReadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=Key,proto3" json:"Key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -157,22 +167,32 @@ func (*ReadRequest) Descriptor() ([]byte, []int) {
 	return file_storage_proto_rawDescGZIP(), []int{2}
 }
 
+func (x *ReadRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
 var File_storage_proto protoreflect.FileDescriptor
 
 const file_storage_proto_rawDesc = "" +
 	"\n" +
-	"\rstorage.proto\x12\astorage\x1a\fgorums.proto\";\n" +
+	"\rstorage.proto\x12\astorage\x1a\fgorums.proto\x1a\x1bgoogle/protobuf/empty.proto\"M\n" +
 	"\x05State\x12\x14\n" +
 	"\x05Value\x18\x01 \x01(\tR\x05Value\x12\x1c\n" +
-	"\tTimestamp\x18\x02 \x01(\x03R\tTimestamp\"!\n" +
+	"\tTimestamp\x18\x02 \x01(\x03R\tTimestamp\x12\x10\n" +
+	"\x03Key\x18\x03 \x01(\tR\x03Key\"!\n" +
 	"\rWriteResponse\x12\x10\n" +
-	"\x03New\x18\x01 \x01(\bR\x03New\"\r\n" +
-	"\vReadRequest2\xdb\x01\n" +
+	"\x03New\x18\x01 \x01(\bR\x03New\"\x1f\n" +
+	"\vReadRequest\x12\x10\n" +
+	"\x03Key\x18\x01 \x01(\tR\x03Key2\x9b\x02\n" +
 	"\aStorage\x12.\n" +
 	"\x04Read\x12\x14.storage.ReadRequest\x1a\x0e.storage.State\"\x00\x121\n" +
 	"\x05Write\x12\x0e.storage.State\x1a\x16.storage.WriteResponse\"\x00\x124\n" +
 	"\x06ReadQC\x12\x14.storage.ReadRequest\x1a\x0e.storage.State\"\x04\xa0\xb5\x18\x01\x127\n" +
-	"\aWriteQC\x12\x0e.storage.State\x1a\x16.storage.WriteResponse\"\x04\xa0\xb5\x18\x01B=Z;github.com/quorumcall/gorums/examples/storage/proto;storageb\x06proto3"
+	"\aWriteQC\x12\x0e.storage.State\x1a\x16.storage.WriteResponse\"\x04\xa0\xb5\x18\x01\x12>\n" +
+	"\x0eWriteMulticast\x12\x0e.storage.State\x1a\x16.google.protobuf.Empty\"\x04\x98\xb5\x18\x01B=Z;github.com/quorumcall/gorums/examples/storage/proto;storageb\x06proto3"
 
 var (
 	file_storage_proto_rawDescOnce sync.Once
@@ -191,18 +211,21 @@ var file_storage_proto_goTypes = []any{
 	(*State)(nil),         // 0: storage.State
 	(*WriteResponse)(nil), // 1: storage.WriteResponse
 	(*ReadRequest)(nil),   // 2: storage.ReadRequest
+	(*emptypb.Empty)(nil), // 3: google.protobuf.Empty
 }
 var file_storage_proto_depIdxs = []int32{
 	2, // 0: storage.Storage.Read:input_type -> storage.ReadRequest
 	0, // 1: storage.Storage.Write:input_type -> storage.State
 	2, // 2: storage.Storage.ReadQC:input_type -> storage.ReadRequest
 	0, // 3: storage.Storage.WriteQC:input_type -> storage.State
-	0, // 4: storage.Storage.Read:output_type -> storage.State
-	1, // 5: storage.Storage.Write:output_type -> storage.WriteResponse
-	0, // 6: storage.Storage.ReadQC:output_type -> storage.State
-	1, // 7: storage.Storage.WriteQC:output_type -> storage.WriteResponse
-	4, // [4:8] is the sub-list for method output_type
-	0, // [0:4] is the sub-list for method input_type
+	0, // 4: storage.Storage.WriteMulticast:input_type -> storage.State
+	0, // 5: storage.Storage.Read:output_type -> storage.State
+	1, // 6: storage.Storage.Write:output_type -> storage.WriteResponse
+	0, // 7: storage.Storage.ReadQC:output_type -> storage.State
+	1, // 8: storage.Storage.WriteQC:output_type -> storage.WriteResponse
+	3, // 9: storage.Storage.WriteMulticast:output_type -> google.protobuf.Empty
+	5, // [5:10] is the sub-list for method output_type
+	0, // [0:5] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name

@@ -111,7 +111,7 @@ type Node struct {
 type QuorumSpec interface {
 	// ReadQCQF is the quorum function for the ReadQC quorum call method.
 	//
-	// ReadQC returns the newest state of a quorum of nodes.
+	// ReadQC returns the newest state of the key on a quorum of nodes.
 	ReadQCQF(in *ReadRequest, replies map[uint32]*State) (*State, bool)
 	// WriteQCQF is the quorum function for the WriteQC quorum call method.
 	//
@@ -122,7 +122,7 @@ type QuorumSpec interface {
 // Read is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
 //
-// Read returns the node's state.
+// Read returns the node's state of the request's key.
 func (n *Node) Read(ctx context.Context, in *ReadRequest) (*State, error) {
 	return gorums.RPCCall[*ReadRequest, *State](ctx, n.RawNode, "storage.Storage.Read", in)
 }
@@ -130,7 +130,7 @@ func (n *Node) Read(ctx context.Context, in *ReadRequest) (*State, error) {
 // Write is an ordered RPC: it sends the request to this node only, behind every request
 // sent to the node before it, and returns the node's reply.
 //
-// Write stores the state on the node if it is newer than the node's.
+// Write stores the state on the node if it is newer than the node's state of its key.
 func (n *Node) Write(ctx context.Context, in *State) (*WriteResponse, error) {
 	return gorums.RPCCall[*State, *WriteResponse](ctx, n.RawNode, "storage.Storage.Write", in)
 }
@@ -138,7 +138,7 @@ func (n *Node) Write(ctx context.Context, in *State) (*WriteResponse, error) {
 // ReadQC is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.ReadQCQF once the replies form a quorum.
 //
-// ReadQC returns the newest state of a quorum of nodes.
+// ReadQC returns the newest state of the key on a quorum of nodes.
 func (c *Configuration) ReadQC(ctx context.Context, in *ReadRequest) (*State, error) {
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("storage.Storage.ReadQC")
@@ -157,30 +157,44 @@ func (c *Configuration) WriteQC(ctx context.Context, in *State) (*WriteResponse,
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.WriteQC", in, c.qspec.WriteQCQF)
 }
 
+// WriteMulticast sends the request to every node of the configuration without waiting for
+// replies.
+//
+// WriteMulticast writes the state to every node, with no reply.
+func (c *Configuration) WriteMulticast(ctx context.Context, in *State, opts ...gorums.CallOption) {
+	gorums.Multicast(ctx, c.RawConfiguration, "storage.Storage.WriteMulticast", in, opts...)
+}
+
 // Storage is the server side of the Storage service: implement it and register the
 // implementation on a gorums.Server with RegisterStorageServer. A client's requests are
 // handled one at a time, in the order they arrive, unless a handler calls ctx.Release().
 //
-// Storage is the user guide's storage service: one {value, timestamp} register kept by every
-// server, where a write wins if its timestamp is newer. Read and Write are ordered RPCs on one
-// node; ReadQC and WriteQC are quorum calls on a configuration.
+// Storage is the user guide's storage service with a key in its messages: every server keeps
+// {value, timestamp} registers by key, and a write wins if its timestamp is newer than the
+// stored one. The empty key is the guide's single register. Read and Write are ordered RPCs on
+// one node; ReadQC and WriteQC are quorum calls on a configuration; WriteMulticast sends a write
+// to every node of a configuration without waiting for replies.
 type Storage interface {
 	// Read handles the Read ordered RPC.
 	//
-	// Read returns the node's state.
+	// Read returns the node's state of the request's key.
 	Read(ctx gorums.ServerCtx, request *ReadRequest) (response *State, err error)
 	// Write handles the Write ordered RPC.
 	//
-	// Write stores the state on the node if it is newer than the node's.
+	// Write stores the state on the node if it is newer than the node's state of its key.
 	Write(ctx gorums.ServerCtx, request *State) (response *WriteResponse, err error)
 	// ReadQC handles the ReadQC quorum call.
 	//
-	// ReadQC returns the newest state of a quorum of nodes.
+	// ReadQC returns the newest state of the key on a quorum of nodes.
 	ReadQC(ctx gorums.ServerCtx, request *ReadRequest) (response *State, err error)
 	// WriteQC handles the WriteQC quorum call.
 	//
 	// WriteQC writes the state to a quorum of nodes.
 	WriteQC(ctx gorums.ServerCtx, request *State) (response *WriteResponse, err error)
+	// WriteMulticast handles the WriteMulticast multicast; the client expects no reply.
+	//
+	// WriteMulticast writes the state to every node, with no reply.
+	WriteMulticast(ctx gorums.ServerCtx, request *State)
 }
 
 // RegisterStorageServer registers impl as the handler of every method of the
@@ -190,4 +204,5 @@ func RegisterStorageServer(srv *gorums.Server, impl Storage) {
 	srv.RegisterHandler("storage.Storage.Write", gorums.UnaryHandler(impl.Write))
 	srv.RegisterHandler("storage.Storage.ReadQC", gorums.UnaryHandler(impl.ReadQC))
 	srv.RegisterHandler("storage.Storage.WriteQC", gorums.UnaryHandler(impl.WriteQC))
+	srv.RegisterHandler("storage.Storage.WriteMulticast", gorums.OneWayHandler(impl.WriteMulticast))
 }
