@@ -1,18 +1,70 @@
-// Package gorums is a framework for quorum calls: a protobuf service annotated with Gorums
-// method options (gorums.proto, beside this file) is compiled by protoc-gen-gorums into a typed
-// client and server, and one call on a configuration of nodes fans out to all of them while a
-// quorum function turns their replies into one result.
+// Package gorums is a framework for quorum calls. You describe a service in a .proto file and
+// mark its methods with the Gorums options of gorums.proto (beside this file); protoc-gen-gorums
+// turns it into a typed client and server. One call on a configuration of nodes sends the
+// request to all of them, and your quorum function turns their replies into one result.
 //
-// This package is the face that users and generated code import. It holds no logic of its own:
-// its types are aliases of, and its functions thin wrappers over, the packages that do the
-// work (see DESIGN in the repository):
+// # Using it
 //
-//	actor/            mailbox and run loop, the primitive every actor is built from
-//	internal/wire/    the NodeStream envelope and the gorums codec
-//	manager/          Manager (the node pool) and the node actor, one per node
-//	configuration/    Configuration, set algebra, the call engines and the collector
-//	server/           Server; per client stream a receive loop, the handler lock and a
-//	                  reply queue the replying handler writes; ServerCtx, interceptors
+// A service with a quorum call:
+//
+//	import "gorums.proto";
+//
+//	service Storage {
+//	  rpc Read(ReadRequest) returns (State) {}   // an ordered RPC on one node
+//	  rpc ReadQC(ReadRequest) returns (State) {  // a quorum call on a configuration
+//	    option (gorums.quorumcall) = true;
+//	  }
+//	}
+//
+// Generate the code with protoc (or go run ./gen/internal/regen inside this module):
+//
+//	protoc -I=$(go list -m -f {{.Dir}} github.com/quorumcall/gorums):. \
+//	  --go_out=paths=source_relative:. --gorums_out=paths=source_relative:. storage.proto
+//
+// The server implements the generated Storage interface and serves it:
+//
+//	srv := gorums.NewServer()
+//	RegisterStorageServer(srv, &storageSrv{})    // Read(ctx gorums.ServerCtx, in *ReadRequest) (*State, error), ...
+//	go srv.Serve(lis)                            // until srv.Stop() or srv.GracefulStop()
+//
+// The client implements the generated QuorumSpec, one quorum function per quorum call, called
+// with the replies so far until it reports a quorum:
+//
+//	type QSpec struct{ quorumSize int }
+//
+//	var _ QuorumSpec = (*QSpec)(nil) // the compiler names any quorum function missing
+//
+//	func (qs *QSpec) ReadQCQF(_ *ReadRequest, replies map[uint32]*State) (*State, bool) {
+//		if len(replies) < qs.quorumSize {
+//			return nil, false // wait for more replies
+//		}
+//		return newest(replies), true
+//	}
+//
+// and calls the servers through a manager and a configuration:
+//
+//	mgr := NewManager(gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
+//	defer mgr.Close()
+//	cfg, err := mgr.NewConfiguration(&QSpec{quorumSize: 2}, gorums.WithNodeList(addrs))
+//	state, err := cfg.ReadQC(ctx, &ReadRequest{})          // all nodes; ReadQCQF decides
+//	state, err = cfg.Nodes()[0].Read(ctx, &ReadRequest{})  // one node
+//
+// The examples of this package run each call type on servers in the test's process:
+// a quorum call (Example), a server (Example_server), an asynchronous call (ExampleAsync), a
+// correctable call (ExampleCorrectable), a multicast (ExampleMulticast), the configuration
+// algebra (ExampleNodeListOption), a handler that calls Release (ExampleServerCtx) and the
+// error of a call without a quorum (ExampleQuorumCallError). Package quorum has stock quorum
+// functions, and package gorumstest runs servers inside a test, to stop, restart and hang them
+// (TestSetup, kept from Gorums v0.7, is built on it). The repository's README walks through
+// all of it, and docs/architecture.md in the repository explains the design.
+//
+// This package holds no logic of its own: its types are aliases of, and its functions thin
+// wrappers over, the packages that do the work; go doc those for the methods of the aliases:
+//
+//	manager/          RawManager and RawNode: the node pool and one actor per node
+//	configuration/    RawConfiguration, its set algebra, the call engines and QuorumCallError
+//	server/           Server, ServerCtx and interceptors; per client stream a receive loop,
+//	                  the handler lock and a reply queue
 //
 // # Call types
 //
