@@ -43,7 +43,7 @@ func TestLinearizableWithMinorityCrashes(t *testing.T) {
 	crashIfDue := func(n int64) {
 		for _, c := range crashes {
 			if n == int64(c.afterOps) {
-				cl.servers[c.server].Stop()
+				cl.Stop(c.server)
 				crashMu.Lock()
 				crashedAt = append(crashedAt, h.now())
 				crashMu.Unlock()
@@ -296,8 +296,8 @@ func TestRestartedEmptyReplicaLosesWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cl.restartEmpty(t, 0)
-	cl.restartEmpty(t, 1)
+	cl.restartEmpty(0)
+	cl.restartEmpty(1)
 
 	// A reader with connections of its own, so that it does not wait for the first
 	// manager's node actors to notice the restart and reconnect.

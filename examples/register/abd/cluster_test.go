@@ -1,7 +1,6 @@
 package abd_test
 
 import (
-	"net"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -11,62 +10,35 @@ import (
 	"github.com/quorumcall/gorums"
 	"github.com/quorumcall/gorums/examples/register/abd"
 	"github.com/quorumcall/gorums/examples/register/proto"
+	"github.com/quorumcall/gorums/gorumstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // cluster is n replicas, each served by its own gorums.Server on a loopback port.
 type cluster struct {
+	*gorumstest.Cluster
 	addrs    []string
-	servers  []*gorums.Server
-	replicas []*abd.Replica
+	replicas []*abd.Replica // the replica each server serves; a restart replaces it
 }
 
-// startCluster starts n replicas; t.Cleanup stops them (stopping a crashed one again is a
-// no-op) and waits for their Serve goroutines.
+// startCluster starts n replicas; they stop at test cleanup.
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	c := &cluster{}
-	for range n {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, rep := serve(t, lis)
-		c.addrs = append(c.addrs, lis.Addr().String())
-		c.servers = append(c.servers, srv)
-		c.replicas = append(c.replicas, rep)
-	}
-	return c
-}
-
-// serve serves a new, empty replica on lis until t's cleanup.
-func serve(t *testing.T, lis net.Listener) (*gorums.Server, *abd.Replica) {
-	srv := gorums.NewServer()
-	rep := abd.NewReplica()
-	proto.RegisterRegisterServer(srv, rep)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-done; err != nil {
-			t.Errorf("Serve(%s): %v", lis.Addr(), err)
-		}
+	c := &cluster{replicas: make([]*abd.Replica, n)}
+	c.Cluster = gorumstest.NewCluster(t, n, func(i int) gorumstest.Server {
+		srv := gorums.NewServer()
+		c.replicas[i] = abd.NewReplica()
+		proto.RegisterRegisterServer(srv, c.replicas[i])
+		return srv
 	})
-	return srv, rep
+	c.addrs = c.Addrs()
+	return c
 }
 
 // restartEmpty stops replica i and starts a new, empty one at its address: what a replica
 // that keeps its state in memory only is after a crash and a restart.
-func (c *cluster) restartEmpty(t *testing.T, i int) {
-	t.Helper()
-	c.servers[i].Stop()
-	lis, err := net.Listen("tcp", c.addrs[i])
-	if err != nil {
-		t.Skipf("cannot listen again on %s: %v", c.addrs[i], err)
-	}
-	c.servers[i], c.replicas[i] = serve(t, lis)
-}
+func (c *cluster) restartEmpty(i int) { c.Restart(i) }
 
 // newManager returns a manager with insecure credentials, closed by t.Cleanup.
 func newManager(t *testing.T) *proto.Manager {

@@ -3,7 +3,6 @@ package gorumsexample
 import (
 	"context"
 	"hash/fnv"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -12,32 +11,22 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/gorumstest"
 )
 
 // ExampleStorageServer, ExampleStorageClient and ExampleConfigClient are compiled with the
 // package but not run: they use fixed ports. The tests run the same flows on loopback.
 var _ = []any{ExampleStorageServer, ExampleStorageClient, ExampleConfigClient}
 
-// serveImpl serves impl (registered with RegisterQCStorageServer) on 127.0.0.1:0 until test
-// cleanup and returns the address.
+// serveImpl serves impl (registered with RegisterQCStorageServer) on a 127.0.0.1 port until
+// test cleanup and returns the address.
 func serveImpl(t *testing.T, impl QCStorage) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gorumsSrv := gorums.NewServer()
-	RegisterQCStorageServer(gorumsSrv, impl)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = gorumsSrv.Serve(lis)
-	}()
-	t.Cleanup(func() {
-		gorumsSrv.Stop()
-		<-served
-	})
-	return lis.Addr().String()
+	return gorumstest.NewCluster(t, 1, func(int) gorumstest.Server {
+		gorumsSrv := gorums.NewServer()
+		RegisterQCStorageServer(gorumsSrv, impl)
+		return gorumsSrv
+	}).Addr(0)
 }
 
 // nodeIDs is what WithNodeList makes of addrs (already "ip:port"): FNV-1a 32-bit, sorted.

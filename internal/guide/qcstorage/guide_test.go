@@ -2,7 +2,6 @@ package gorumsexample
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -19,15 +18,7 @@ func startServers(t *testing.T, n int) []string {
 	t.Helper()
 	addrs := make([]string, n)
 	for i := range n {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := gorums.NewServer()
-		RegisterQCStorageServer(srv, &storageSrv{state: &State{}})
-		go func() { _ = srv.Serve(lis) }()
-		t.Cleanup(srv.Stop)
-		addrs[i] = lis.Addr().String()
+		addrs[i] = serveImpl(t, &storageSrv{state: &State{}})
 	}
 	return addrs
 }

@@ -2,7 +2,6 @@ package gorumsexample
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/gorumstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -20,30 +20,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var _ = []any{ExampleStorageServer, ExampleStorageClient}
 
 // startServers starts n guide servers (storageSrv registered with RegisterStorageServer) on
-// 127.0.0.1:0 and stops them at test cleanup.
+// 127.0.0.1 ports; they stop at test cleanup.
 func startServers(t *testing.T, n int) []string {
 	t.Helper()
-	addrs := make([]string, n)
-	for i := range n {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+	return gorumstest.NewCluster(t, n, func(int) gorumstest.Server {
 		gorumsSrv := gorums.NewServer()
-		srv := storageSrv{state: &State{}}
-		RegisterStorageServer(gorumsSrv, &srv)
-		served := make(chan struct{})
-		go func() {
-			defer close(served)
-			_ = gorumsSrv.Serve(lis)
-		}()
-		t.Cleanup(func() {
-			gorumsSrv.Stop()
-			<-served
-		})
-		addrs[i] = lis.Addr().String()
-	}
-	return addrs
+		RegisterStorageServer(gorumsSrv, &storageSrv{state: &State{}})
+		return gorumsSrv
+	}).Addrs()
 }
 
 // TestGuideFirstClient runs the guide's first client: Write on each node of a three-node
