@@ -352,10 +352,10 @@ func ExampleServerCtx() {
 func ExampleQuorumCallError() {
 	servers := startServers(3)
 	defer servers.stop()
+	servers.srvs[1].Stop() // two of the three servers are down
+	servers.srvs[2].Stop()
 	mgr, cfg := newConfiguration(servers.addrs)
 	defer mgr.Close()
-	servers.srvs[1].Stop()
-	servers.srvs[2].Stop()
 
 	_, err := cfg.Read(context.Background(), &kv.ReadRequest{Key: "x"})
 	fmt.Println(errors.Is(err, gorums.ErrIncomplete)) // every node answered or failed
