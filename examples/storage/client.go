@@ -113,9 +113,9 @@ func (c *client) waitForQuorum(ctx context.Context) error {
 	case up >= need:
 		return nil
 	case errors.Is(context.Cause(ctx), errInterrupted):
-		return fmt.Errorf("interrupted while waiting for a quorum: %d of %d servers connected", up, len(nodes))
+		return fmt.Errorf("interrupted while waiting for a quorum: %d of %s connected", up, plural(len(nodes), "server"))
 	}
-	return fmt.Errorf("no quorum: %d of %d servers connected: %w", up, len(nodes), lastErr)
+	return fmt.Errorf("no quorum: %d of %s connected: %w", up, plural(len(nodes), "server"), lastErr)
 }
 
 // run runs one command line with a context that ends after the client's timeout, or with
