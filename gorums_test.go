@@ -24,7 +24,7 @@ func TestWithLoggerOnManagerAndServer(t *testing.T) {
 	if _, err := cfg.Nodes()[0].Ordered(ts.Ctx(t, 0), &ts.Request{Seq: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_ = mgr.Close()
+	mgr.Close()
 	srv.Stop()
 	if serverLogs.FilterMessage("stream opened").Len() == 0 {
 		t.Errorf("the server's logger saw no stream opened: %v", serverLogs.All())

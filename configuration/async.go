@@ -47,15 +47,15 @@ func AsyncCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c C
 	return startAsync(startQuorumCall(ctx, c, method, in, perNode, qf))
 }
 
-func startAsync[Req, Resp proto.Message, Out any](q *quorumCall[Req, Resp, Out]) *Async[Out] {
+func startAsync[Req, Resp proto.Message, Out any](cl *call[Req, Resp, Out]) *Async[Out] {
 	a := &Async[Out]{done: make(chan struct{})}
-	if !q.started {
-		a.out, a.err = q.out, q.err
+	if cl.done {
+		a.out, a.err = cl.out, cl.err
 		close(a.done)
 		return a
 	}
 	go func() {
-		a.out, a.err = q.await()
+		a.out, a.err = cl.collect(nil)
 		close(a.done)
 	}()
 	return a

@@ -1,8 +1,13 @@
 package configuration
 
 import (
+	"errors"
 	"slices"
 
+	"go.uber.org/zap"
+
+	"github.com/quorumcall/gorums/internal/callproto"
+	"github.com/quorumcall/gorums/internal/link"
 	"github.com/quorumcall/gorums/manager"
 )
 
@@ -10,9 +15,19 @@ import (
 // values; they share the nodes (and so the node actors) of their manager. All methods are safe
 // for concurrent use.
 type Configuration struct {
-	mgr   *manager.Manager
-	nodes []*manager.Node // sorted by ID, never modified after construction
+	mgr    *manager.Manager
+	rt     *callproto.Runtime
+	nodes  []*manager.Node        // sorted by ID, never modified after construction
+	actors []*callproto.NodeActor // the nodes' actors, by position
 }
+
+// The parts of package manager that calls need and users never see (package link).
+var (
+	addNodes   = link.AddNodes.(func(*manager.Manager, []link.NodeSpec) ([]*manager.Node, []*manager.Node, error))
+	actorOf    = link.Actor.(func(*manager.Node) *callproto.NodeActor)
+	runtimeOf  = link.Runtime.(func(*manager.Manager) *callproto.Runtime)
+	errNoActor = errors.New("gorums: the node is in no manager (add it with Manager.AddNode)")
+)
 
 // New returns the configuration that opt describes on mgr.
 func New(mgr *manager.Manager, opt NodeListOption) (Configuration, error) {
@@ -23,6 +38,40 @@ func New(mgr *manager.Manager, opt NodeListOption) (Configuration, error) {
 		return Configuration{}, errorf("nil node list option")
 	}
 	return opt.newConfig(mgr)
+}
+
+// newConfiguration makes the configuration of nodes, which belong to mgr.
+func newConfiguration(mgr *manager.Manager, nodes []*manager.Node) Configuration {
+	c := Configuration{mgr: mgr, rt: runtimeOf(mgr), nodes: nodes, actors: make([]*callproto.NodeActor, len(nodes))}
+	for i, n := range nodes {
+		c.actors[i] = actorOf(n)
+	}
+	return c
+}
+
+// single is the configuration of one node, for calls on a node.
+func single(n *manager.Node) (Configuration, error) {
+	a := actorOf(n)
+	if a == nil {
+		return Configuration{}, errNoActor
+	}
+	return Configuration{rt: a.Runtime(), nodes: []*manager.Node{n}, actors: []*callproto.NodeActor{a}}, nil
+}
+
+func (c Configuration) ids() *callproto.MsgIDs {
+	if c.rt == nil {
+		return &unusedIDs // the empty configuration sends nothing
+	}
+	return &c.rt.IDs
+}
+
+var unusedIDs callproto.MsgIDs
+
+func (c Configuration) logger() *zap.Logger {
+	if c.rt == nil {
+		return zap.NewNop()
+	}
+	return c.rt.Logger
 }
 
 // Manager returns the manager the configuration's nodes belong to.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumcall/gorums/internal/probe"
+
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,7 +28,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func newTestManager(t *testing.T) *manager.Manager {
 	t.Helper()
 	m := manager.New(manager.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	t.Cleanup(func() { _ = m.Close() })
+	t.Cleanup(func() { m.Close() })
 	return m
 }
 
@@ -415,7 +417,7 @@ func TestQuorumCallAllNodesDown(t *testing.T) {
 		t.Fatalf("errors of nodes %v", seen)
 	}
 	for _, n := range c.Nodes() {
-		if p := manager.PendingCount(n); p != 0 {
+		if p := probe.PendingCount(n); p != 0 {
 			t.Fatalf("node %d: %d pending after the call", n.ID(), p)
 		}
 	}
@@ -440,7 +442,7 @@ func TestRPCCallErrors(t *testing.T) {
 		t.Fatalf("RPCCall with a canceled context = %v, want Canceled", err)
 	}
 
-	_ = m.Close()
+	m.Close()
 	_, err = RPCCall[*wrapperspb.StringValue, *wrapperspb.StringValue](ctx, n, "test.Svc.M", wrapperspb.String("x"))
 	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "manager closed") {
 		t.Fatalf("RPCCall after Close = %v", err)

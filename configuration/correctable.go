@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumcall/gorums/internal/callproto"
 )
 
 // Correctable is the handle of a correctable call: a result that gets better, level by level,
@@ -80,76 +82,20 @@ func (c *Correctable[Out]) publish(out Out, level int, final bool, err error) {
 	}
 }
 
-// levelTally is the decision core of a correctable call: like tally, but the quorum function
-// also grades the replies with a level, and a call may publish many results before it is done.
-type levelTally[Req, Resp, Out any] struct {
-	in       Req
-	qf       func(Req, map[uint32]Resp) (Out, int, bool)
-	expected int
-	stream   bool // nodes may reply many times: a node's newest reply replaces its older one
-	replies  map[uint32]Resp
-	errs     []NodeError
-	failed   map[uint32]bool
-	level    int
-	out      Out
-}
-
-// reply adds a node's reply. better reports a result of a higher level than before (now in
-// t.out, t.level); done reports that the quorum function is satisfied or that every node has
-// answered without it (then err is the incomplete-call error).
-func (t *levelTally[Req, Resp, Out]) reply(id uint32, r Resp) (better, done bool, err error) {
-	if _, dup := t.replies[id]; dup && !t.stream {
-		return false, false, nil
-	}
-	t.replies[id] = r
-	out, level, ok := t.qf(t.in, t.replies)
-	if ok {
-		// The final result is the one the quorum function gave with done, at the level it
-		// gave it, even if an earlier result had a higher one.
-		t.out, t.level = out, level
-		return true, true, nil
-	}
-	if level > t.level {
-		better = true
-		t.out, t.level = out, level
-	}
-	done, err = t.checkComplete()
-	return better, done, err
-}
-
-func (t *levelTally[Req, Resp, Out]) fail(id uint32, cause error) (done bool, err error) {
-	t.errs = append(t.errs, NodeError{NodeID: id, Cause: cause})
-	t.failed[id] = true
-	return t.checkComplete()
-}
-
-// checkComplete: a unary correctable call is over once every node has answered or failed; a
-// stream's nodes may always send more, so it is over only once every node has failed.
-func (t *levelTally[Req, Resp, Out]) checkComplete() (bool, error) {
-	answered := len(t.failed)
-	if !t.stream {
-		answered += len(t.replies)
-	}
-	if answered >= t.expected {
-		return true, incompleteError(len(t.replies), t.errs)
-	}
-	return false, nil
-}
-
 // CorrectableCall sends in to every node of c and returns at once a Correctable that publishes
 // each better result qf reports, as soon as it reports it. The call ends when qf reports done,
 // when every node has answered or failed, or when ctx ends.
 func CorrectableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
 ) *Correctable[Out] {
-	return correctableCall(ctx, c, method, in, nil, qf, false)
+	return correctableCall(ctx, c, method, in, nil, qf, callproto.Unary)
 }
 
 // CorrectableCallPerNode is CorrectableCall with a request per node (see QuorumCallPerNode).
 func CorrectableCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
 ) *Correctable[Out] {
-	return correctableCall(ctx, c, method, in, perNode, qf, false)
+	return correctableCall(ctx, c, method, in, perNode, qf, callproto.Unary)
 }
 
 // CorrectableStreamCall is CorrectableCall for methods whose servers send many replies: qf sees
@@ -158,75 +104,30 @@ func CorrectableCallPerNode[Req, Resp proto.Message, Out any](ctx context.Contex
 func CorrectableStreamCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
 ) *Correctable[Out] {
-	return correctableCall(ctx, c, method, in, nil, qf, true)
+	return correctableCall(ctx, c, method, in, nil, qf, callproto.Stream)
 }
 
 // CorrectableStreamCallPerNode is CorrectableStreamCall with a request per node.
 func CorrectableStreamCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool),
 ) *Correctable[Out] {
-	return correctableCall(ctx, c, method, in, perNode, qf, true)
+	return correctableCall(ctx, c, method, in, perNode, qf, callproto.Stream)
 }
 
+// correctableCall sends the requests from the caller's goroutine and collects on a goroutine of
+// the call's own, which publishes each better result and ends with the call.
 func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
-	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool), stream bool,
+	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, int, bool), kind callproto.Kind,
 ) *Correctable[Out] {
 	corr := newCorrectable[Out]()
-	var zero Out
-	if len(c.nodes) == 0 {
-		corr.publish(zero, 0, true, incompleteError(0, nil))
+	cl := startCall[Req, Resp, Out](ctx, c, request[Req]{method: method, in: in, perNode: perNode, kind: kind, mode: failFull}, nil, qf)
+	if cl.done {
+		corr.publish(cl.out, 0, true, cl.err)
 		return corr
 	}
-	// A stream's replies keep coming while the collector works; a larger mailbox lets node
-	// actors hand them over without waiting on the collector.
-	size := len(c.nodes)
-	if stream {
-		size *= 8
-	}
-	cl := newCall(ctx, c, method, size)
-	t := &levelTally[Req, Resp, Out]{in: in, qf: qf, stream: stream,
-		replies: make(map[uint32]Resp, len(c.nodes)), failed: make(map[uint32]bool)}
-	var (
-		done bool
-		err  error
-	)
-	frames := &framer[Req]{ctx: ctx, msgID: cl.msgID, method: method, in: in, perNode: perNode}
-	cl.sendWith(frames.frameFor, stream, func(id uint32, cause error) {
-		if !done {
-			done, err = t.fail(id, cause)
-		}
-	})
-	t.expected = cl.sent + len(t.errs)
-	if !done && t.expected == len(t.errs) {
-		done, err = t.checkComplete()
-	}
 	go func() {
-		for !done {
-			select {
-			case r := <-cl.replies:
-				resp, rerr := receive[Resp](cl, r)
-				var better bool
-				if rerr != nil {
-					done, err = t.fail(r.NodeID, rerr)
-				} else {
-					better, done, err = t.reply(r.NodeID, resp)
-				}
-				if better && !done {
-					corr.publish(t.out, t.level, false, nil)
-				}
-			case <-ctx.Done():
-				done, err = true, t.abort(ctx.Err())
-			}
-		}
-		if stream {
-			cl.unanswerAll() // a stream's nodes may still reply: forget every one of them
-		}
-		cl.finish(len(t.replies), len(t.errs), err)
-		corr.publish(t.out, t.level, true, err)
+		out, err := cl.collect(func(out Out, level int) { corr.publish(out, level, false, nil) })
+		corr.publish(out, cl.t.level, true, err)
 	}()
 	return corr
-}
-
-func (t *levelTally[Req, Resp, Out]) abort(cause error) error {
-	return contextError(cause, len(t.replies), t.errs)
 }

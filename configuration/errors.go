@@ -3,8 +3,10 @@ package configuration
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
@@ -23,6 +25,7 @@ type QuorumCallError struct {
 	Errors []NodeError
 
 	cause error // ErrIncomplete or the context's error; matched by errors.Is
+	asked int   // how many nodes the call asked; 0 if unknown
 }
 
 // NodeError is one node's part in a failed call.
@@ -36,18 +39,94 @@ func (e NodeError) Error() string { return fmt.Sprintf("node %d: %v", e.NodeID, 
 // Unwrap returns the node's error.
 func (e NodeError) Unwrap() error { return e.Cause }
 
+// GRPCStatus makes status.Code and status.FromError see the cause's code, with the node named
+// in the message.
+func (e NodeError) GRPCStatus() *status.Status {
+	return status.New(status.Code(e.Cause), e.Error())
+}
+
+// Error reads as a summary followed by the failures grouped by cause, each node named once:
+//
+//	quorum call error: incomplete call: 2 of 3 nodes failed, 1 replied: Unavailable: connection refused (nodes 1, 2)
 func (e QuorumCallError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "quorum call error: %s (replies=%d, errors=%d)", e.Reason, e.ReplyCount, len(e.Errors))
-	for i, ne := range e.Errors {
+	b.WriteString("quorum call error: ")
+	b.WriteString(e.Reason)
+	b.WriteString(": ")
+	of := ""
+	if e.asked > 0 {
+		of = fmt.Sprintf(" of %d", e.asked)
+	}
+	switch {
+	case len(e.Errors) == 0:
+		fmt.Fprintf(&b, "%d%s %s replied", e.ReplyCount, of, plural(e.ReplyCount, "node", "nodes"))
+	default:
+		fmt.Fprintf(&b, "%d%s %s failed, %d replied", len(e.Errors), of, plural(len(e.Errors), "node", "nodes"), e.ReplyCount)
+	}
+	for i, g := range groupCauses(e.Errors) {
 		if i == 0 {
 			b.WriteString(": ")
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(ne.Error())
+		b.WriteString(g.cause)
+		b.WriteString(" (")
+		b.WriteString(plural(len(g.nodes), "node ", "nodes "))
+		for j, id := range g.nodes {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprint(&b, id)
+		}
+		b.WriteString(")")
 	}
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+type causeGroup struct {
+	cause string
+	nodes []uint32
+}
+
+// groupCauses groups node errors by what they say, in order of first appearance, with the
+// nodes of each group sorted.
+func groupCauses(errs []NodeError) []causeGroup {
+	var groups []causeGroup
+	for _, ne := range errs {
+		c := describe(ne.Cause)
+		i := slices.IndexFunc(groups, func(g causeGroup) bool { return g.cause == c })
+		if i < 0 {
+			groups = append(groups, causeGroup{cause: c})
+			i = len(groups) - 1
+		}
+		groups[i].nodes = append(groups[i].nodes, ne.NodeID)
+	}
+	for _, g := range groups {
+		slices.Sort(g.nodes)
+	}
+	return groups
+}
+
+// describe says what a node's error is: its gRPC code and message for a status error, its
+// text otherwise.
+func describe(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
+		if s.Message() == "" {
+			return s.Code().String()
+		}
+		return s.Code().String() + ": " + s.Message()
+	}
+	return err.Error()
 }
 
 // Unwrap returns the call's cause (ErrIncomplete or a context error) followed by each node's
@@ -63,12 +142,12 @@ func (e QuorumCallError) Unwrap() []error {
 	return out
 }
 
-func incompleteError(replies int, errs []NodeError) QuorumCallError {
-	return QuorumCallError{Reason: ErrIncomplete.Error(), ReplyCount: replies, Errors: errs, cause: ErrIncomplete}
+func incompleteError(replies, asked int, errs []NodeError) QuorumCallError {
+	return QuorumCallError{Reason: ErrIncomplete.Error(), ReplyCount: replies, Errors: errs, cause: ErrIncomplete, asked: asked}
 }
 
-func contextError(err error, replies int, errs []NodeError) QuorumCallError {
-	return QuorumCallError{Reason: err.Error(), ReplyCount: replies, Errors: errs, cause: err}
+func contextError(err error, replies, asked int, errs []NodeError) QuorumCallError {
+	return QuorumCallError{Reason: err.Error(), ReplyCount: replies, Errors: errs, cause: err, asked: asked}
 }
 
 // ctxError is the error of a single-node call whose context ended: errors.Is finds the context

@@ -12,21 +12,29 @@ import (
 )
 
 func TestQuorumCallErrorText(t *testing.T) {
+	down := status.Error(codes.Unavailable, "connection refused")
 	tests := []struct {
 		err  QuorumCallError
 		want string
 	}{
-		{incompleteError(0, nil), "quorum call error: incomplete call (replies=0, errors=0)"},
+		{incompleteError(0, 0, nil), "quorum call error: incomplete call: 0 nodes replied"},
+		{incompleteError(3, 3, nil), "quorum call error: incomplete call: 3 of 3 nodes replied"},
 		{
-			incompleteError(1, []NodeError{{NodeID: 3, Cause: errors.New("boom")}}),
-			"quorum call error: incomplete call (replies=1, errors=1): node 3: boom",
+			incompleteError(1, 3, []NodeError{{NodeID: 1, Cause: down}, {NodeID: 2, Cause: down}}),
+			"quorum call error: incomplete call: 2 of 3 nodes failed, 1 replied: Unavailable: connection refused (nodes 1, 2)",
 		},
 		{
-			contextError(context.DeadlineExceeded, 2, []NodeError{
-				{NodeID: 1, Cause: status.Error(codes.Unavailable, "down")},
-				{NodeID: 2, Cause: errors.New("x")},
+			incompleteError(1, 2, []NodeError{{NodeID: 3, Cause: errors.New("boom")}}),
+			"quorum call error: incomplete call: 1 of 2 node failed, 1 replied: boom (node 3)",
+		},
+		{
+			contextError(context.DeadlineExceeded, 1, 4, []NodeError{
+				{NodeID: 9, Cause: down},
+				{NodeID: 2, Cause: status.Error(codes.ResourceExhausted, "full")},
+				{NodeID: 1, Cause: down},
 			}),
-			"quorum call error: context deadline exceeded (replies=2, errors=2): node 1: rpc error: code = Unavailable desc = down; node 2: x",
+			"quorum call error: context deadline exceeded: 3 of 4 nodes failed, 1 replied: " +
+				"Unavailable: connection refused (nodes 1, 9); ResourceExhausted: full (node 2)",
 		},
 	}
 	for _, tt := range tests {
@@ -36,8 +44,20 @@ func TestQuorumCallErrorText(t *testing.T) {
 	}
 }
 
+// Each node is named once, however its error came about.
+func TestNodeNamedOnce(t *testing.T) {
+	err := incompleteError(0, 1, []NodeError{{NodeID: 3704228818, Cause: status.Error(codes.Unavailable, "connection refused")}})
+	if n := strings.Count(err.Error(), "3704228818"); n != 1 {
+		t.Fatalf("%q names the node %d times", err, n)
+	}
+	ne := err.Errors[0]
+	if n := strings.Count(ne.Error(), "3704228818"); n != 1 || status.Code(ne) != codes.Unavailable {
+		t.Fatalf("NodeError %q: named %d times, code %v", ne, n, status.Code(ne))
+	}
+}
+
 func TestQuorumCallErrorAsFromWrapped(t *testing.T) {
-	inner := incompleteError(1, []NodeError{{NodeID: 9, Cause: status.Error(codes.NotFound, "no key")}})
+	inner := incompleteError(1, 2, []NodeError{{NodeID: 9, Cause: status.Error(codes.NotFound, "no key")}})
 	wrapped := fmt.Errorf("read failed: %w", inner)
 	var e QuorumCallError
 	if !errors.As(wrapped, &e) {
@@ -69,7 +89,7 @@ func TestQuorumCallErrorAsFromWrapped(t *testing.T) {
 
 func TestQuorumCallErrorIsSentinelCauses(t *testing.T) {
 	sentinel := errors.New("sentinel")
-	err := error(contextError(context.Canceled, 0, []NodeError{{NodeID: 1, Cause: sentinel}}))
+	err := error(contextError(context.Canceled, 0, 1, []NodeError{{NodeID: 1, Cause: sentinel}}))
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, sentinel) {
 		t.Fatal("errors.Is does not see the context error and the node cause")
 	}

@@ -1,13 +1,13 @@
 package configuration
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/quorumcall/gorums/internal/link"
 	"github.com/quorumcall/gorums/manager"
 )
 
@@ -22,10 +22,12 @@ func errorf(format string, args ...any) error {
 	return fmt.Errorf("gorums: "+format, args...)
 }
 
-// nodeSpecs is a node list given by address: it may create nodes.
+// nodeSpecs is a node list given by address: it may create nodes. A manager holds one node
+// per server, so an address the manager has under another ID, or two entries for one server,
+// are refused.
 type nodeSpecs struct {
 	name  string // the option's name, for errors
-	specs func() ([]manager.NodeSpec, error)
+	specs func() ([]link.NodeSpec, error)
 }
 
 func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
@@ -33,33 +35,40 @@ func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
 	if err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
-	slices.SortFunc(specs, func(a, b manager.NodeSpec) int { return cmp.Compare(a.ID, b.ID) })
-	for i := 1; i < len(specs); i++ {
-		if specs[i].ID == specs[i-1].ID {
-			return Configuration{}, errorf("%s: %s and %s have the same node ID %d", o.name, specs[i-1].Addr, specs[i].Addr, specs[i].ID)
-		}
-	}
-	nodes, created, err := mgr.AddNodes(specs)
+	nodes, created, err := addNodes(mgr, specs)
 	if err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
-	if err := waitConnected(mgr, created); err != nil {
+	slices.SortFunc(nodes, func(a, b *manager.Node) int { return cmpID(a.ID(), b.ID()) })
+	c := newConfiguration(mgr, nodes)
+	if err := waitConnected(c, created); err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
-	return Configuration{mgr: mgr, nodes: nodes}, nil
+	return c, nil
 }
 
-// waitConnected waits up to the manager's dial timeout (if any) for new nodes to connect.
-func waitConnected(mgr *manager.Manager, nodes []*manager.Node) error {
-	d := mgr.DialTimeout()
-	if d <= 0 || len(nodes) == 0 {
+func cmpID(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// waitConnected waits up to the manager's dial timeout (if any) for the configuration's new
+// nodes to connect, and names every one that did not.
+func waitConnected(c Configuration, created []*manager.Node) error {
+	d := c.rt.DialTimeout
+	if d <= 0 || len(created) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var failed []string
 	var errs []error
-	for _, n := range nodes {
+	for _, n := range created {
 		if err := n.WaitConnected(ctx); err != nil {
 			failed = append(failed, n.String())
 			errs = append(errs, fmt.Errorf("%v: %w", n, err))
@@ -75,22 +84,17 @@ func waitConnected(mgr *manager.Manager, nodes []*manager.Node) error {
 // manager does not have yet. Node IDs are derived from the resolved addresses (manager.NodeID).
 func WithNodeList(addrs []string) NodeListOption {
 	addrs = slices.Clone(addrs)
-	return nodeSpecs{name: "WithNodeList", specs: func() ([]manager.NodeSpec, error) {
+	return nodeSpecs{name: "WithNodeList", specs: func() ([]link.NodeSpec, error) {
 		if len(addrs) == 0 {
 			return nil, errors.New("no addresses")
 		}
-		specs := make([]manager.NodeSpec, 0, len(addrs))
-		seen := make(map[string]string, len(addrs))
+		specs := make([]link.NodeSpec, 0, len(addrs))
 		for _, addr := range addrs {
-			id, resolved, err := manager.NodeID(addr)
+			id, _, err := manager.NodeID(addr)
 			if err != nil {
 				return nil, err
 			}
-			if prev, dup := seen[resolved]; dup {
-				return nil, fmt.Errorf("address %q is listed twice (as %q and %q)", resolved, prev, addr)
-			}
-			seen[resolved] = addr
-			specs = append(specs, manager.NodeSpec{ID: id, Addr: addr})
+			specs = append(specs, link.NodeSpec{ID: id, Addr: addr})
 		}
 		return specs, nil
 	}}
@@ -102,17 +106,16 @@ func WithNodeMap(idMap map[string]uint32) NodeListOption {
 	for k, v := range idMap {
 		m[k] = v
 	}
-	return nodeSpecs{name: "WithNodeMap", specs: func() ([]manager.NodeSpec, error) {
+	return nodeSpecs{name: "WithNodeMap", specs: func() ([]link.NodeSpec, error) {
 		if len(m) == 0 {
 			return nil, errors.New("no addresses")
 		}
-		specs := make([]manager.NodeSpec, 0, len(m))
+		specs := make([]link.NodeSpec, 0, len(m))
 		for addr, id := range m {
-			if _, _, err := manager.NodeID(addr); err != nil {
-				return nil, err
-			}
-			specs = append(specs, manager.NodeSpec{ID: id, Addr: addr})
+			specs = append(specs, link.NodeSpec{ID: id, Addr: addr})
 		}
+		// Map order is random; sorted, the first conflict found is always the same.
+		slices.SortFunc(specs, func(a, b link.NodeSpec) int { return strings.Compare(a.Addr, b.Addr) })
 		return specs, nil
 	}}
 }
@@ -140,6 +143,9 @@ func WithNodeIDs(ids []uint32) NodeListOption {
 type derived func(mgr *manager.Manager) ([]uint32, error)
 
 func (f derived) newConfig(mgr *manager.Manager) (Configuration, error) {
+	if runtimeOf(mgr).Closed.Load() {
+		return Configuration{}, errorf("%w", manager.ErrClosed)
+	}
 	ids, err := f(mgr)
 	if err != nil {
 		return Configuration{}, err // derived functions return complete "gorums: ..." errors
@@ -152,5 +158,5 @@ func (f derived) newConfig(mgr *manager.Manager) (Configuration, error) {
 		}
 		nodes = append(nodes, n)
 	}
-	return Configuration{mgr: mgr, nodes: nodes}, nil
+	return newConfiguration(mgr, nodes), nil
 }

@@ -2,34 +2,48 @@ package configuration
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quorumcall/gorums/internal/callproto"
 	"github.com/quorumcall/gorums/manager"
 )
 
 // RPCCall sends in to node n and waits for its reply. Calls to one node, of any type, reach it
-// in the order they were made. A failed handler's status error is returned as is; when ctx
-// ends first the error wraps ctx.Err() and has the matching gRPC code.
+// in the order they were made. A failed handler's status error is returned as is; a node that
+// could not be reached gives a NodeError naming it, with the cause's gRPC code; when ctx ends
+// first the error wraps ctx.Err() and has the matching gRPC code.
 func RPCCall[Req, Resp proto.Message](ctx context.Context, n *manager.Node, method string, in Req) (Resp, error) {
 	var zero Resp
-	msgID := manager.NextMsgID(n)
-	frame, err := encodeRequest(ctx, msgID, method, in)
+	c, err := single(n)
 	if err != nil {
 		return zero, err
 	}
-	reply := make(chan manager.Response, 1)
-	if err := manager.Enqueue(n, manager.Request{Ctx: ctx, MsgID: msgID, Frame: frame, Reply: reply}); err != nil {
-		if ctx.Err() != nil {
-			return zero, ctxError{nodeID: n.ID(), err: ctx.Err()}
-		}
-		return zero, err
+	cl := startCall[Req, Resp, Resp](ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: waitForRoom}, firstReply[Req, Resp], nil)
+	out, err := cl.collect(nil)
+	if err == nil {
+		return out, nil
 	}
-	select {
-	case r := <-reply:
-		return decodeResponse[Resp](r)
-	case <-ctx.Done():
-		manager.Forget(n, msgID)
+	if ctx.Err() != nil {
 		return zero, ctxError{nodeID: n.ID(), err: ctx.Err()}
 	}
+	var qcErr QuorumCallError
+	if errors.As(err, &qcErr) && len(qcErr.Errors) == 1 {
+		cause := qcErr.Errors[0].Cause
+		if cl.repliedWithStatus {
+			return zero, cause // the handler's error, as the handler made it
+		}
+		return zero, qcErr.Errors[0]
+	}
+	return zero, err
+}
+
+// firstReply is the quorum function of a single-node call: its one reply is the result.
+func firstReply[Req, Resp any](_ Req, replies map[uint32]Resp) (Resp, bool) {
+	for _, r := range replies {
+		return r, true
+	}
+	var zero Resp
+	return zero, false
 }

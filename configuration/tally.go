@@ -1,47 +1,84 @@
 package configuration
 
-// tally is the decision core of a quorum call: the replies so far, the failures so far, and
-// what the quorum function makes of them. It does no I/O and knows no goroutines, so its rules
-// are tested as plain code; the collector feeds it.
+// tally is the decision core of every call: the replies so far, the failures so far, and what
+// the quorum function makes of them. It does no I/O and knows no goroutines, so its rules are
+// tested as plain code; the collector feeds it.
+//
+// The rules:
+//   - a node counts once, whether it replied, failed or both; for a stream call a node's newer
+//     reply replaces its older one, and the quorum function sees each node's newest;
+//   - after every reply the quorum function is asked (qf, or the levelled lqf of correctable
+//     calls); a result of a higher level than before is "better" and gets published;
+//   - the call is done when the function says so, or when every node asked has answered
+//     (unary) or failed (stream: its nodes may always send more) without it: incomplete;
+//   - without a quorum function (one-way calls) the call is done once every node answered.
 type tally[Req, Resp, Out any] struct {
 	in       Req
 	qf       func(Req, map[uint32]Resp) (Out, bool)
-	expected int // how many nodes were asked
+	lqf      func(Req, map[uint32]Resp) (Out, int, bool)
+	expected int  // how many nodes were asked
+	stream   bool // nodes may reply many times
 	replies  map[uint32]Resp
 	errs     []NodeError
+	failed   int // nodes that failed: for a unary call only those without a reply
+	out      Out
+	level    int
 }
 
-func (t *tally[Req, Resp, Out]) init(in Req, expected int, qf func(Req, map[uint32]Resp) (Out, bool)) {
-	*t = tally[Req, Resp, Out]{in: in, qf: qf, expected: expected, replies: make(map[uint32]Resp, expected)}
+func (t *tally[Req, Resp, Out]) init(in Req, expected int, stream bool,
+	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
+) {
+	*t = tally[Req, Resp, Out]{in: in, qf: qf, lqf: lqf, expected: expected, stream: stream, replies: make(map[uint32]Resp, expected)}
 }
 
-// reply adds node id's reply and asks the quorum function. done is true when the call is over:
-// with the function's result if ok, or with an incomplete-call error if every node has now
-// answered without a quorum.
-func (t *tally[Req, Resp, Out]) reply(id uint32, r Resp) (out Out, done bool, err error) {
-	if t.answered(id) {
-		return out, false, nil // a node counts once
+// reply adds node id's reply. better reports a result of a higher level than before (in t.out
+// and t.level); done that the call is over, with err the incomplete-call error if the quorum
+// function never accepted.
+func (t *tally[Req, Resp, Out]) reply(id uint32, r Resp) (better, done bool, err error) {
+	if t.hasFailed(id) {
+		return false, false, nil // a node counts once
+	}
+	if _, dup := t.replies[id]; dup && !t.stream {
+		return false, false, nil
 	}
 	t.replies[id] = r
-	if out, ok := t.qf(t.in, t.replies); ok {
-		return out, true, nil
+	switch {
+	case t.qf != nil:
+		if out, ok := t.qf(t.in, t.replies); ok {
+			t.out = out
+			return false, true, nil
+		}
+	case t.lqf != nil:
+		out, level, ok := t.lqf(t.in, t.replies)
+		if ok {
+			// The final result is the one the function gave with done, at the level it gave
+			// it, even if an earlier result had a higher one.
+			t.out, t.level = out, level
+			return true, true, nil
+		}
+		if level > t.level {
+			better = true
+			t.out, t.level = out, level
+		}
 	}
-	return t.checkComplete()
+	done, err = t.complete()
+	return better, done, err
 }
 
 // fail records node id's failure.
-func (t *tally[Req, Resp, Out]) fail(id uint32, cause error) (out Out, done bool, err error) {
-	if t.answered(id) {
-		return out, false, nil // a node counts once, whatever it sent first
+func (t *tally[Req, Resp, Out]) fail(id uint32, cause error) (done bool, err error) {
+	if t.hasFailed(id) {
+		return false, nil
+	}
+	if _, replied := t.replies[id]; replied && !t.stream {
+		return false, nil // a node counts once, whatever it sent first
 	}
 	t.errs = append(t.errs, NodeError{NodeID: id, Cause: cause})
-	return t.checkComplete()
+	t.failed++
+	return t.complete()
 }
 
-func (t *tally[Req, Resp, Out]) answered(id uint32) bool {
-	if _, ok := t.replies[id]; ok {
-		return true
-	}
+func (t *tally[Req, Resp, Out]) hasFailed(id uint32) bool {
 	for _, e := range t.errs {
 		if e.NodeID == id {
 			return true
@@ -50,14 +87,22 @@ func (t *tally[Req, Resp, Out]) answered(id uint32) bool {
 	return false
 }
 
-func (t *tally[Req, Resp, Out]) checkComplete() (out Out, done bool, err error) {
-	if len(t.replies)+len(t.errs) >= t.expected {
-		return out, true, incompleteError(len(t.replies), t.errs)
+// complete reports whether every node asked has been heard from without a quorum.
+func (t *tally[Req, Resp, Out]) complete() (bool, error) {
+	heard := t.failed
+	if !t.stream {
+		heard += len(t.replies)
 	}
-	return out, false, nil
+	if heard < t.expected {
+		return false, nil
+	}
+	if t.qf == nil && t.lqf == nil {
+		return true, nil // no quorum to reach: every node heard from is the end
+	}
+	return true, incompleteError(len(t.replies), t.expected, t.errs)
 }
 
 // abort ends the call because its context ended.
 func (t *tally[Req, Resp, Out]) abort(cause error) error {
-	return contextError(cause, len(t.replies), t.errs)
+	return contextError(cause, len(t.replies), t.expected, t.errs)
 }

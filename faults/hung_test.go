@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quorumcall/gorums/internal/probe"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/quorumcall/gorums"
 	ts "github.com/quorumcall/gorums/internal/testservice"
-	"github.com/quorumcall/gorums/manager"
 )
 
 // sendBuffer is the per-node mailbox size of the hung-node test.
@@ -101,7 +102,7 @@ func testHungNode(t *testing.T, shared bool) {
 	default:
 		t.Fatal("the hung handler never ran")
 	}
-	heap1k, pending1k := heap(), manager.PendingCount(hungNode.RawNode)
+	heap1k, pending1k := heap(), probe.PendingCount(hungNode.RawNode)
 
 	// The hung node's backlog is full: a call that needs all three fails at once, with
 	// ResourceExhausted for the hung node, instead of waiting for its deadline.
@@ -121,7 +122,7 @@ func testHungNode(t *testing.T, shared bool) {
 	}
 
 	run(2000)
-	heap3k, pending3k := heap(), manager.PendingCount(hungNode.RawNode)
+	heap3k, pending3k := heap(), probe.PendingCount(hungNode.RawNode)
 	t.Logf("HeapInuse after 1000 calls: %d KiB, after 3000: %d KiB (growth %d KiB); pending to hung node: %d, %d",
 		heap1k>>10, heap3k>>10, (int64(heap3k)-int64(heap1k))>>10, pending1k, pending3k)
 

@@ -1,33 +1,33 @@
 package manager
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	"go.uber.org/zap"
+	"github.com/quorumcall/gorums/internal/callproto"
+	"github.com/quorumcall/gorums/internal/link"
 )
 
-// ErrClosed is returned when a closed Manager is asked for new nodes.
+// ErrClosed is returned when a closed Manager is asked for nodes.
 var ErrClosed = errors.New("gorums: manager closed")
 
-// Manager is a pool of nodes: it creates each node (and its actor) once, hands the same node to
-// every configuration that includes it, gives out message IDs and closes everything on Close.
-// All its methods are safe for concurrent use.
+// Manager is a pool of nodes: it creates each node (and its actor) once, holds at most one node
+// per server address, hands the same node to every configuration that includes it, and closes
+// everything on Close. All its methods are safe for concurrent use.
 type Manager struct {
-	opts   options
-	ctx    context.Context // parent of every node actor; canceled by Close
-	cancel context.CancelFunc
-
-	msgID atomic.Uint64
+	opts    options
+	ctx     context.Context // parent of every node actor; canceled by Close
+	cancel  context.CancelFunc
+	runtime *callproto.Runtime
 
 	mu     sync.Mutex
 	nodes  map[uint32]*Node
-	sorted []*Node // nodes by ID; replaced, never modified, so callers may keep it
+	byAddr map[string]*Node // by resolved address: one server counts once
+	sorted []*Node          // nodes by ID; replaced, never modified, so callers may keep it
 	closed bool
 }
 
@@ -35,26 +35,34 @@ type Manager struct {
 func New(opts ...Option) *Manager {
 	o := defaultOptions()
 	for _, opt := range opts {
-		opt.apply(&o)
+		if opt != nil {
+			opt.apply(&o)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{opts: o, ctx: ctx, cancel: cancel, nodes: make(map[uint32]*Node)}
+	return &Manager{
+		opts: o, ctx: ctx, cancel: cancel,
+		runtime: &callproto.Runtime{Logger: o.logger, DialTimeout: o.dialTimeout},
+		nodes:   make(map[uint32]*Node), byAddr: make(map[string]*Node),
+	}
 }
-
-// NextMsgID returns a new message ID; IDs start at 1 and are never reused by a manager.
-func (m *Manager) NextMsgID() uint64 { return m.msgID.Add(1) }
-
-// Logger returns the manager's logger (a no-op logger unless WithLogger was given).
-func (m *Manager) Logger() *zap.Logger { return m.opts.logger }
-
-// DialTimeout returns the WithDialTimeout duration, or 0.
-func (m *Manager) DialTimeout() time.Duration { return m.opts.dialTimeout }
 
 // Nodes returns the manager's nodes sorted by ID.
 func (m *Manager) Nodes() []*Node {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.sorted)
+}
+
+// NodeIDs returns the IDs of the manager's nodes in increasing order.
+func (m *Manager) NodeIDs() []uint32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]uint32, len(m.sorted))
+	for i, n := range m.sorted {
+		ids[i] = n.id
+	}
+	return ids
 }
 
 // Node returns the node with the given ID.
@@ -72,41 +80,114 @@ func (m *Manager) Size() int {
 	return len(m.nodes)
 }
 
-// NodeSpec names a node to add: its ID and address.
-type NodeSpec struct {
-	ID   uint32
-	Addr string
+// AddNode adds a node made by NewNode or NewNodeWithID to the manager, which starts connecting
+// to it; configurations can then include it by ID. A node whose ID or server address the
+// manager already has is refused, as is a node of another manager.
+func (m *Manager) AddNode(n *Node) error {
+	if n == nil {
+		return errors.New("gorums: AddNode: nil node")
+	}
+	_, _, err := m.addNodes([]*Node{n}, false)
+	if err != nil {
+		return fmt.Errorf("gorums: AddNode: %w", err)
+	}
+	return nil
 }
 
-// AddNodes returns the nodes named by specs, creating those the manager does not have yet. It
-// reports which nodes are new. A spec whose ID the manager already has with another address is
-// an error, and then no node is added.
-func (m *Manager) AddNodes(specs []NodeSpec) (nodes []*Node, created []*Node, err error) {
+// addNodes adds the nodes of specs that the manager does not have, all or none; a spec equal
+// to a node the manager has (same ID, same server) stands for that node if reuse is set, and is
+// an error otherwise. It returns the manager's node for each spec, and those it created.
+func (m *Manager) addNodes(specs []*Node, reuse bool) (nodes, created []*Node, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, nil, ErrClosed
 	}
-	for _, s := range specs {
-		if n, ok := m.nodes[s.ID]; ok && n.addr != s.Addr {
-			return nil, nil, fmt.Errorf("node ID %d is already used by %s, not %s", s.ID, n.addr, s.Addr)
+	if err := distinct(specs); err != nil {
+		return nil, nil, err
+	}
+	nodes = make([]*Node, len(specs))
+	for i, s := range specs {
+		if err := m.checkNew(s, reuse); err != nil {
+			return nil, nil, err
+		}
+		if have, ok := m.nodes[s.id]; ok {
+			nodes[i] = have
 		}
 	}
-	for _, s := range specs {
-		n, ok := m.nodes[s.ID]
-		if !ok {
-			if n, err = newNode(m.ctx, m, s.ID, s.Addr, &m.opts); err != nil {
-				break
-			}
-			m.nodes[s.ID] = n
-			created = append(created, n)
+	for i, s := range specs {
+		if nodes[i] != nil {
+			continue
 		}
-		nodes = append(nodes, n)
+		actor, err := callproto.StartNode(m.ctx, m.opts.nodeConfig(s.id, s.addr, m.runtime))
+		if err != nil {
+			for _, n := range created {
+				m.forget(n)
+				n.actorOf().Close()
+			}
+			return nil, nil, fmt.Errorf("%v: %w", s, err)
+		}
+		s.mgr = m
+		s.actor.Store(actor)
+		m.nodes[s.id], m.byAddr[s.resolved] = s, s
+		created = append(created, s)
+		nodes[i] = s
 	}
 	if len(created) > 0 {
 		m.sorted = sortedNodes(m.nodes)
 	}
-	return nodes, created, err
+	return nodes, created, nil
+}
+
+// checkNew says why spec s cannot join the manager: its ID or its server is taken by another
+// node, or it belongs to another manager. With reuse, a spec for a node the manager has (same
+// ID, same server) is fine.
+func (m *Manager) checkNew(s *Node, reuse bool) error {
+	if s.mgr != nil && s.mgr != m {
+		return fmt.Errorf("%v belongs to another manager", s)
+	}
+	have, idTaken := m.nodes[s.id]
+	same, addrTaken := m.byAddr[s.resolved]
+	switch {
+	case idTaken && addrTaken && have == same && (reuse || have == s):
+		if !reuse {
+			return fmt.Errorf("%v is already in the manager", s)
+		}
+		return nil
+	case idTaken:
+		return fmt.Errorf("node ID %d of %q is already used by %q", s.id, s.addr, have.addr)
+	case addrTaken:
+		return fmt.Errorf("%q (ID %d) is the server %s, which the manager already has as node %d (%q); one server counts once",
+			s.addr, s.id, s.resolved, same.id, same.addr)
+	}
+	return nil
+}
+
+// distinct refuses a list of nodes in which two have the same ID or the same server.
+func distinct(specs []*Node) error {
+	byID := make(map[uint32]*Node, len(specs))
+	byAddr := make(map[string]*Node, len(specs))
+	for _, s := range specs {
+		if o, ok := byAddr[s.resolved]; ok {
+			if o.id == s.id {
+				return fmt.Errorf("%q and %q are the same server %s, listed twice", o.addr, s.addr, s.resolved)
+			}
+			return fmt.Errorf("%q (ID %d) and %q (ID %d) are the same server %s; one server counts once",
+				o.addr, o.id, s.addr, s.id, s.resolved)
+		}
+		if o, ok := byID[s.id]; ok {
+			return fmt.Errorf("%q and %q have the same node ID %d", o.addr, s.addr, s.id)
+		}
+		byID[s.id], byAddr[s.resolved] = s, s
+	}
+	return nil
+}
+
+func (m *Manager) forget(n *Node) {
+	delete(m.nodes, n.id)
+	delete(m.byAddr, n.resolved)
+	n.mgr = nil
+	n.actor.Store(nil)
 }
 
 func sortedNodes(nodes map[uint32]*Node) []*Node {
@@ -114,34 +195,38 @@ func sortedNodes(nodes map[uint32]*Node) []*Node {
 	for _, n := range nodes {
 		out = append(out, n)
 	}
-	slices.SortFunc(out, func(a, b *Node) int { return cmpID(a.id, b.id) })
+	slices.SortFunc(out, func(a, b *Node) int { return cmp.Compare(a.id, b.id) })
 	return out
-}
-
-func cmpID(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Close stops every node actor and waits for them: calls in flight fail with Unavailable and
 // nothing the manager started is left running. Calling Close again does nothing.
-func (m *Manager) Close() error {
+func (m *Manager) Close() {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return nil
+		return
 	}
 	m.closed = true
+	m.runtime.Closed.Store(true)
 	nodes := m.sorted
 	m.mu.Unlock()
 	m.cancel()
 	for _, n := range nodes {
-		n.close()
+		n.actorOf().Close()
 	}
-	return nil
+}
+
+func init() {
+	link.AddNodes = func(m *Manager, specs []link.NodeSpec) (nodes, created []*Node, err error) {
+		ns := make([]*Node, len(specs))
+		for i, s := range specs {
+			if ns[i], err = NewNodeWithID(s.Addr, s.ID); err != nil {
+				return nil, nil, err
+			}
+		}
+		return m.addNodes(ns, true)
+	}
+	link.Actor = func(n *Node) *callproto.NodeActor { return n.actorOf() }
+	link.Runtime = func(m *Manager) *callproto.Runtime { return m.runtime }
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // NodeID returns the ID that WithNodeList gives the node at addr: the FNV-1a 32-bit hash of the
-// resolved "ip:port" string, and that string. "127.0.0.1:9080" has ID 2169638829.
+// resolved "ip:port" string, and that string. "127.0.0.1:9080" has ID 2169638829. An address
+// without a port, or with port 0, is an error: a node is one server that clients can reach.
 func NodeID(addr string) (uint32, string, error) {
 	if addr == "" {
 		return 0, "", fmt.Errorf("empty address")
@@ -15,6 +16,9 @@ func NodeID(addr string) (uint32, string, error) {
 	tcpAddr, err := net.ResolveTCPAddr("tcp", addr)
 	if err != nil {
 		return 0, "", fmt.Errorf("address %q: %w", addr, err)
+	}
+	if tcpAddr.Port == 0 {
+		return 0, "", fmt.Errorf("address %q: port 0 names no server (it asks the system for any free port when listening)", addr)
 	}
 	resolved := tcpAddr.String()
 	h := fnv.New32a()

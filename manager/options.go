@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/quorumcall/gorums/internal/callproto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/metadata"
@@ -14,6 +16,13 @@ const (
 	// DefaultSendBufferSize is how many messages may wait in a node's mailbox before senders
 	// wait for room.
 	DefaultSendBufferSize = 1024
+
+	// DefaultConnectWait is how long a request whose context has no deadline waits for its
+	// node's first connection attempt to end before it fails with Unavailable (a request with
+	// a deadline waits until its deadline). A server that is down is found at once; this
+	// bounds the wait for one that accepts TCP connections but never answers as gRPC would,
+	// which gRPC itself gives 20 seconds.
+	DefaultConnectWait = 3 * time.Second
 )
 
 // DefaultBackoff is the reconnect backoff used unless WithBackoff says otherwise: quick first
@@ -35,13 +44,25 @@ type options struct {
 	sendBuffer  int
 	metadata    metadata.MD
 	perNodeMD   func(nodeID uint32) metadata.MD
+	connectWait time.Duration
+	noConnect   bool
 }
 
 func defaultOptions() options {
 	return options{
-		logger:     zap.NewNop(),
-		backoff:    DefaultBackoff,
-		sendBuffer: DefaultSendBufferSize,
+		logger:      zap.NewNop(),
+		backoff:     DefaultBackoff,
+		sendBuffer:  DefaultSendBufferSize,
+		connectWait: DefaultConnectWait,
+	}
+}
+
+// nodeConfig is what the actor of node id at addr needs from the options.
+func (o *options) nodeConfig(id uint32, addr string, rt *callproto.Runtime) callproto.Config {
+	return callproto.Config{
+		ID: id, Addr: addr, Logger: o.logger, DialOpts: o.dialOpts, Backoff: o.backoff,
+		SendBuffer: o.sendBuffer, Metadata: o.metadata, PerNodeMD: o.perNodeMD,
+		ConnectWait: o.connectWait, NoConnect: o.noConnect, Runtime: rt,
 	}
 }
 
@@ -102,4 +123,23 @@ func WithMetadata(md metadata.MD) Option {
 // WithPerNodeMetadata sets a function giving extra metadata for each node's stream, by node ID.
 func WithPerNodeMetadata(f func(nodeID uint32) metadata.MD) Option {
 	return optionFunc(func(o *options) { o.perNodeMD = f })
+}
+
+// WithConnectWait sets how long a request whose context has no deadline waits for its node's
+// first connection attempt (default DefaultConnectWait); a request with a deadline waits until
+// its deadline. A value of 0 or less is taken as the default.
+func WithConnectWait(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d <= 0 {
+			d = DefaultConnectWait
+		}
+		o.connectWait = d
+	})
+}
+
+// WithNoConnect makes a manager whose nodes never connect: they get IDs and addresses, and
+// configurations can be made of them and their set algebra used, but every request to them
+// fails with Unavailable. It is for tests and for tools that only reason about configurations.
+func WithNoConnect() Option {
+	return optionFunc(func(o *options) { o.noConnect = true })
 }

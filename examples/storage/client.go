@@ -60,14 +60,14 @@ func newClient(con *console, log *zap.Logger, addrs []string, timeout time.Durat
 	qspec := newQSpec(len(addrs))
 	cfg, err := mgr.NewConfiguration(qspec, gorums.WithNodeList(addrs))
 	if err != nil {
-		_ = mgr.Close()
+		mgr.Close()
 		return nil, fmt.Errorf("configuration of %s: %w", strings.Join(addrs, ", "), err)
 	}
 	return &client{con: con, mgr: mgr, cfg: cfg, qspec: qspec, timeout: timeout}, nil
 }
 
 // close closes the client's manager: its connections and node actors.
-func (c *client) close() { _ = c.mgr.Close() }
+func (c *client) close() { c.mgr.Close() }
 
 // slowConnect is how long waitForQuorum waits quietly before it says what it waits for.
 const slowConnect = time.Second

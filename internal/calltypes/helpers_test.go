@@ -122,7 +122,7 @@ func newCluster(t *testing.T, n int, s setup) *cluster {
 		opts = append([]gorums.ManagerOption{gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()))}, opts...)
 	}
 	c.mgr = NewManager(opts...)
-	t.Cleanup(func() { _ = c.mgr.Close() }) // runs before the servers' cleanups
+	t.Cleanup(func() { c.mgr.Close() }) // runs before the servers' cleanups
 	cfg, err := c.mgr.NewConfiguration(QSpec{Q: n}, gorums.WithNodeMap(nodeMap))
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func TestMulticastNotHeldBackByFullNode(t *testing.T) {
 		gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
 		gorums.WithSendBufferSize(1),
 	)
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	cfg, err := mgr.NewConfiguration(QSpec{Q: 2}, gorums.WithNodeMap(map[string]uint32{silent: 1, addrA: 2, addrB: 3}))
 	if err != nil {
 		t.Fatal(err)

@@ -143,7 +143,7 @@ func FastBackoff() gorums.ManagerOption {
 func NewTestManager(t testing.TB, opts ...gorums.ManagerOption) *Manager {
 	t.Helper()
 	mgr := NewManager(append([]gorums.ManagerOption{Insecure()}, opts...)...)
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	return mgr
 }
 

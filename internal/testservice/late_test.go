@@ -5,12 +5,13 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/quorumcall/gorums/internal/probe"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/quorumcall/gorums"
-	"github.com/quorumcall/gorums/manager"
 )
 
 // TestLateRepliesDropped: a quorum of one returns while two servers are still in their
@@ -58,7 +59,7 @@ func TestLateRepliesDropped(t *testing.T) {
 		t.Fatalf("Quorum after late replies = %v, %v", resp, err)
 	}
 	for _, n := range cfg.Nodes() {
-		if p := manager.PendingCount(n.RawNode); p != 0 {
+		if p := probe.PendingCount(n.RawNode); p != 0 {
 			t.Errorf("node %d has %d pending entries at the end", n.ID(), p)
 		}
 	}
@@ -94,7 +95,7 @@ func TestOrderedCanceled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || status.Code(err) != codes.Canceled {
 		t.Fatalf("canceled Ordered = %v (code %v), want context.Canceled / codes.Canceled", err, status.Code(err))
 	}
-	if p := manager.PendingCount(node.RawNode); p != 0 {
+	if p := probe.PendingCount(node.RawNode); p != 0 {
 		t.Errorf("%d pending entries after the canceled call", p)
 	}
 	close(release)

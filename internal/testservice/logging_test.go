@@ -52,7 +52,7 @@ func TestLogging(t *testing.T) {
 	closed := false
 	t.Cleanup(func() {
 		if !closed {
-			_ = mgr.Close()
+			mgr.Close()
 		}
 	}) // runs before the servers stop
 	cfg := NewConfig(t, mgr, 3, addrs)
@@ -169,7 +169,7 @@ func TestLogging(t *testing.T) {
 	}
 
 	// Close logs "node closed" for each node; after Close nothing more is logged.
-	_ = mgr.Close()
+	mgr.Close()
 	closed = true
 	closedEntries := logs.FilterMessage("node closed").All()
 	if len(closedEntries) != 3 {
@@ -204,7 +204,7 @@ func TestLoggingInfoLevel(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	_, addrs := StartN(t, 3, func(int) TestService { return Handlers{} })
 	mgr := NewManager(Insecure(), gorums.WithLogger(zap.New(core)))
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	cfg := NewConfig(t, mgr, 2, addrs)
 	ctx, cancel := callCtx()
 	defer cancel()

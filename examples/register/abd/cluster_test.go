@@ -44,7 +44,7 @@ func (c *cluster) restartEmpty(i int) { c.Restart(i) }
 func newManager(t *testing.T) *proto.Manager {
 	t.Helper()
 	mgr := proto.NewManager(gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	return mgr
 }
 

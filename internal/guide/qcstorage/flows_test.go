@@ -53,7 +53,7 @@ func TestGuideQuorumClient(t *testing.T) {
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	allNodesConfig, err := mgr.NewConfiguration(
 		&QSpec{2},
 		gorums.WithNodeList(addrs),
@@ -95,7 +95,7 @@ func TestGuideConfigClient(t *testing.T) {
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 
 	addrs := all[:3]
 	// Make configuration c1 from addrs, giving |c1| = |addrs| = 3

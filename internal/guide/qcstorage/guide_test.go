@@ -25,7 +25,7 @@ func startServers(t *testing.T, n int) []string {
 
 func newManager(t *testing.T) *Manager {
 	mgr := NewManager(gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	return mgr
 }
 

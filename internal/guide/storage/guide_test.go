@@ -39,7 +39,7 @@ func TestGuideFirstClient(t *testing.T) {
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { _ = mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
 	// Create a configuration including all nodes
 	allNodesConfig, err := mgr.NewConfiguration(gorums.WithNodeList(addrs))
 	if err != nil {

@@ -1,4 +1,4 @@
-package manager
+package callproto
 
 import (
 	"testing"
@@ -25,7 +25,7 @@ func TestBackoffDelayGrowsAndIsCapped(t *testing.T) {
 
 func TestBackoffDelayBeforeFirstAttempt(t *testing.T) {
 	for _, attempt := range []int{0, -1, -100} {
-		if got := backoffDelay(DefaultBackoff, attempt); got != 0 {
+		if got := backoffDelay(backoff.DefaultConfig, attempt); got != 0 {
 			t.Errorf("attempt %d: %v, want 0", attempt, got)
 		}
 	}
@@ -59,12 +59,5 @@ func TestBackoffJitterBounds(t *testing.T) {
 		if min == max {
 			t.Errorf("attempt %d: no jitter, always %v", tc.attempt, min)
 		}
-	}
-}
-
-func TestBackoffDefaultIsSane(t *testing.T) {
-	if DefaultBackoff.BaseDelay <= 0 || DefaultBackoff.Multiplier < 1 || DefaultBackoff.MaxDelay < DefaultBackoff.BaseDelay ||
-		DefaultBackoff.Jitter < 0 || DefaultBackoff.Jitter >= 1 {
-		t.Fatalf("DefaultBackoff = %+v", DefaultBackoff)
 	}
 }

@@ -1,4 +1,4 @@
-package manager
+package callproto
 
 import (
 	"math/rand/v2"

@@ -1,23 +1,21 @@
-package manager
+package callproto
 
 import (
-	"context"
 	"sync"
 	"time"
 )
 
-// pendingEntry is a request that was sent and waits for its reply.
+// pendingEntry is a request that is on the stream and waits for its reply.
 type pendingEntry struct {
-	ctx    context.Context
-	reply  chan<- Response
-	done   <-chan struct{}
-	stream bool
+	call   *Call
+	index  int    // the node's position in the call
 	gen    uint64 // the stream it was sent on
 	sentAt time.Time
 }
 
 // pendingTable maps message IDs to the requests waiting for replies. The node actor adds, the
-// stream's receiver takes, call engines forget; the lock is never held across a channel send.
+// stream's receiver takes, a finishing call forgets; the lock is held only for the map
+// operation, never across a delivery.
 type pendingTable struct {
 	mu      sync.Mutex
 	entries map[uint64]pendingEntry
@@ -32,11 +30,11 @@ func (t *pendingTable) add(id uint64, e pendingEntry) {
 	t.mu.Unlock()
 }
 
-// take returns the entry for id; it stays in the table only if it is a stream's.
+// take returns the entry for id; it stays in the table only if it is a stream call's.
 func (t *pendingTable) take(id uint64) (pendingEntry, bool) {
 	t.mu.Lock()
 	e, ok := t.entries[id]
-	if ok && !e.stream {
+	if ok && e.call.kind != Stream {
 		delete(t.entries, id)
 	}
 	t.mu.Unlock()
@@ -69,13 +67,4 @@ func (t *pendingTable) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.entries)
-}
-
-// deliver hands r to the entry's caller unless the call has ended.
-func deliver(ctx context.Context, done <-chan struct{}, reply chan<- Response, r Response) {
-	select {
-	case reply <- r:
-	case <-ctx.Done():
-	case <-done:
-	}
 }

@@ -1,0 +1,278 @@
+package configuration
+
+import (
+	"context"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumcall/gorums/internal/callproto"
+	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+// sendMode says what a call does when a node's mailbox is full.
+type sendMode uint8
+
+const (
+	// failFull fails that node at once with ResourceExhausted and goes on with the others:
+	// quorum calls, which a quorum of other nodes can answer, and one-way calls that do not
+	// wait (WithNoSendWaiting).
+	failFull sendMode = iota
+	// waitForRoom waits for room until the context ends: ordered RPCs and one-way calls, whose
+	// caller asked for the message to reach that node. Nodes with room get theirs first.
+	waitForRoom
+)
+
+// request is what a call sends: the same for every call type.
+type request[Req proto.Message] struct {
+	method  string
+	in      Req
+	perNode func(Req, uint32) Req // nil: the same message to every node
+	kind    callproto.Kind
+	mode    sendMode
+}
+
+// call is one call of any type in flight: the call handle, the tally, and what the trace needs.
+// The send prelude runs on the caller's goroutine (so calls issued one after another reach each
+// node in that order); then one goroutine, the collector, owns it: the caller's for
+// synchronous calls, a goroutine of its own for async and correctable calls.
+type call[Req, Resp proto.Message, Out any] struct {
+	cfg    Configuration
+	method string
+	h      *callproto.Call
+	t      tally[Req, Resp, Out]
+	start  time.Time
+	log    *zap.Logger
+	done   bool // decided before anything was collected (nothing to send)
+	out    Out
+	err    error
+	// repliedWithStatus: the last failure the collector saw was a handler's status error
+	// (which an ordered RPC returns as is), not a node's.
+	repliedWithStatus bool
+}
+
+// startCall encodes the request, puts it into each node actor's mailbox and returns the call,
+// ready to collect. A node that cannot be sent to (its request does not encode, its mailbox is
+// full, the manager closed) counts as that node's failure, reported through the call's inbox
+// like any other, after the tally knows how many nodes were asked.
+func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Configuration, r request[Req],
+	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
+) *call[Req, Resp, Out] {
+	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
+	n := len(cfg.nodes)
+	c.h = callproto.NewCall(ctx, cfg.ids(), r.kind, n)
+	frames, asked := c.frames(ctx, r)
+	c.t.init(r.in, asked, r.kind == callproto.Stream, qf, lqf)
+	if asked == 0 {
+		c.done, c.err = true, incompleteError(0, 0, nil)
+		if qf == nil && lqf == nil {
+			c.err = nil
+		}
+		c.h.Finish(true)
+		return c
+	}
+	var full []int
+	for i, a := range cfg.actors {
+		f := frames.frame(i)
+		if f.err != nil {
+			c.h.Fail(i, a.ID(), f.err)
+			continue
+		}
+		if f.frame == nil {
+			continue // perNode left the node out
+		}
+		wait := r.mode == waitForRoom && len(cfg.actors) == 1
+		err := c.h.Enqueue(i, a, f.frame, wait)
+		if err != nil && r.mode == waitForRoom && status.Code(err) == codes.ResourceExhausted {
+			full = append(full, i)
+			continue
+		}
+		if err != nil {
+			c.h.Fail(i, a.ID(), err)
+		}
+	}
+	if len(full) > 0 {
+		c.enqueueWaiting(full, frames)
+	}
+	if ce := c.log.Check(zap.DebugLevel, "call sent"); ce != nil {
+		ids := make([]uint32, 0, asked)
+		for i, a := range cfg.actors {
+			if frames.frame(i).frame != nil {
+				ids = append(ids, a.ID())
+			}
+		}
+		ce.Write(logfield.Method(r.method), logfield.MsgID(c.h.MsgID()), logfield.Nodes(ids))
+	}
+	return c
+}
+
+// enqueueWaiting queues the frames of the nodes whose mailbox was full, waiting for room in
+// each concurrently, so that a node that does not keep up holds back only its own copy. It is
+// the slow path: all its goroutines have ended when it returns.
+func (c *call[Req, Resp, Out]) enqueueWaiting(idx []int, frames framesOf) {
+	var wg sync.WaitGroup
+	for _, i := range idx {
+		wg.Go(func() {
+			a := c.cfg.actors[i]
+			if err := c.h.Enqueue(i, a, frames.frame(i).frame, true); err != nil {
+				c.h.Fail(i, a.ID(), err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// collect is the collector: it takes the nodes' responses from the call's inbox and feeds the
+// tally until the call is decided or its context ends, then finishes the call. onBetter, if
+// set, is given each better result of a correctable call. A panicking quorum function fails
+// the call with Internal.
+func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
+	if c.done {
+		return c.out, c.err
+	}
+	c.out, c.err = c.loop(onBetter)
+	c.h.Finish(c.err == nil)
+	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.Quorum(c.err == nil),
+			logfield.Replies(len(c.t.replies)), logfield.Errors(len(c.t.errs)), logfield.Latency(time.Since(c.start))}
+		if c.err != nil {
+			fields = append(fields, logfield.Error(c.err))
+		}
+		ce.Write(fields...)
+	}
+	return c.out, c.err
+}
+
+func (c *call[Req, Resp, Out]) loop(onBetter func(Out, int)) (out Out, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The call keeps the best result it had (a correctable call's last level).
+			out, err = c.t.out, status.Errorf(codes.Internal, "gorums: the quorum function of %s panicked: %v", c.method, p)
+			c.log.Error("quorum function panicked", logfield.Method(c.method), logfield.MsgID(c.h.MsgID()),
+				logfield.Panic(p), zap.ByteString("stack", debug.Stack()))
+		}
+	}()
+	oneWay := c.t.qf == nil && c.t.lqf == nil
+	for {
+		batch, cerr := c.h.Next()
+		if cerr != nil {
+			return c.t.out, c.t.abort(cerr)
+		}
+		for _, r := range batch {
+			var (
+				resp           Resp
+				better, done   bool
+				rerr, decision error
+			)
+			if !oneWay || r.Err != nil {
+				resp, rerr = decodeResponse[Resp](r)
+			}
+			c.trace(r.NodeID, rerr)
+			if rerr != nil {
+				c.repliedWithStatus = r.Status != nil
+				done, decision = c.t.fail(r.NodeID, rerr)
+			} else {
+				better, done, decision = c.t.reply(r.NodeID, resp)
+			}
+			if done {
+				return c.t.out, decision
+			}
+			if better && onBetter != nil {
+				onBetter(c.t.out, c.t.level)
+			}
+		}
+	}
+}
+
+// trace logs a node's reply, or its failure, at Debug.
+func (c *call[Req, Resp, Out]) trace(nodeID uint32, err error) {
+	if ce := c.log.Check(zap.DebugLevel, "response"); ce != nil {
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.NodeID(nodeID), logfield.Latency(time.Since(c.start))}
+		if err != nil {
+			fields = append(fields, logfield.Error(err))
+		}
+		ce.Write(fields...)
+	}
+}
+
+// decodeResponse turns a node's response into its reply or its error.
+func decodeResponse[Resp proto.Message](r callproto.Response) (Resp, error) {
+	var zero Resp
+	if r.Err != nil {
+		return zero, r.Err
+	}
+	if r.Status != nil {
+		return zero, status.ErrorProto(r.Status)
+	}
+	resp := newMessage[Resp]()
+	if err := proto.Unmarshal(r.Payload, resp); err != nil {
+		return zero, status.Errorf(codes.Internal, "reply does not parse as %T: %v", resp, err)
+	}
+	return resp, nil
+}
+
+// framesOf gives each node of a call its frame: one shared encoding of the request, or one per
+// node when the call has per-node messages.
+type framesOf struct {
+	shared  frameOrErr
+	perNode []frameOrErr // nil when shared
+}
+
+type frameOrErr struct {
+	frame *wire.Frame // nil with a nil err: the node is left out
+	err   error
+}
+
+func (f framesOf) frame(i int) frameOrErr {
+	if f.perNode == nil {
+		return f.shared
+	}
+	return f.perNode[i]
+}
+
+// frames encodes the request for every node and counts the nodes asked (all but those perNode
+// leaves out). A message that does not encode is that node's failure.
+func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (framesOf, int) {
+	nodes := c.cfg.actors
+	if r.perNode == nil {
+		f, err := encodeRequest(ctx, c.h.MsgID(), r.method, r.in)
+		return framesOf{shared: frameOrErr{f, err}}, len(nodes)
+	}
+	out := framesOf{perNode: make([]frameOrErr, len(nodes))}
+	asked := 0
+	for i, a := range nodes {
+		msg := r.perNode(r.in, a.ID())
+		if isNil(msg) {
+			continue
+		}
+		asked++
+		f, err := encodeRequest(ctx, c.h.MsgID(), r.method, msg)
+		out.perNode[i] = frameOrErr{f, err}
+	}
+	return out, asked
+}
+
+// isNil reports whether a message pointer is nil (a typed nil inside the interface included).
+func isNil[M proto.Message](m M) bool {
+	return any(m) == nil || !m.ProtoReflect().IsValid()
+}
+
+// returnAtOnce ends a one-way call that does not wait for its messages to reach the streams:
+// what was queued is sent whatever the context does later, and the nodes whose message could
+// not be queued are logged, each with its cause.
+func (c *call[Req, Resp, Out]) returnAtOnce() {
+	failures := c.h.Failures()
+	c.h.Returned()
+	for _, r := range failures {
+		c.trace(r.NodeID, r.Err)
+		if ce := c.log.Check(zap.WarnLevel, "one-way message dropped"); ce != nil {
+			ce.Write(logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.NodeID(r.NodeID), logfield.Error(r.Err))
+		}
+	}
+}

@@ -1,0 +1,494 @@
+package callproto
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+type msgKind uint8
+
+const (
+	msgRequest     msgKind = iota // put req on the stream
+	msgStart                      // begin the first connection attempt
+	msgOpened                     // a watcher opened a stream (stream, cancel)
+	msgFirstFailed                // the first connection attempt failed with err
+	msgBroken                     // the receiver of stream gen saw err
+	msgRetry                      // the backoff after a stream that carried no reply is over
+	msgParkTimer                  // a request waiting for the first connection may have waited enough
+)
+
+// nodeMsg is what a node's mailbox carries: requests from calls and events from the node's own
+// stream receiver, connection watcher and timers, all handled in one order by one goroutine.
+type nodeMsg struct {
+	kind   msgKind
+	req    request
+	gen    uint64
+	err    error
+	stream grpc.ClientStream  // msgOpened
+	cancel context.CancelFunc // msgOpened: ends stream
+}
+
+// request is one call's message for one node.
+type request struct {
+	call  *Call
+	index int
+	frame *wire.Frame
+}
+
+// parkedRequest waits for the node's first connection attempt until giveUp.
+type parkedRequest struct {
+	req    request
+	giveUp time.Time
+}
+
+// actorState is what the node's actor goroutine owns: the connection, the current stream, the
+// requests waiting for the first connection, and the reconnect schedule. Only the actor's
+// handle, reject, onPanic and stop touch it.
+type actorState struct {
+	node *NodeActor
+	cfg  Config
+	conn *grpc.ClientConn // nil with NoConnect
+
+	stream       grpc.ClientStream // nil while there is none
+	cancelStream context.CancelFunc
+	gen          uint64         // generation of the current (or last) stream
+	goroutines   sync.WaitGroup // the stream receivers and the connection watcher
+
+	attempted bool // the first connection attempt is over: without a stream, requests fail fast
+	watching  bool // a connection watcher is running
+
+	parked      []parkedRequest // requests waiting for the first connection attempt, in order
+	parkTimer   *time.Timer
+	parkTimerAt time.Time
+
+	attempts    int       // streams in a row that carried no reply
+	nextAttempt time.Time // no watcher starts before (backoff after a stream that carried nothing)
+	retry       *time.Timer
+}
+
+func (a *actorState) handle(ctx context.Context, m nodeMsg) {
+	switch m.kind {
+	case msgRequest:
+		a.send(ctx, m.req)
+	case msgStart:
+		if a.conn == nil {
+			a.attempted = true // requests fail fast with errNoConnect
+			return
+		}
+		a.watch(ctx, true)
+	case msgOpened:
+		a.watching = false
+		if a.stream != nil {
+			m.cancel() // cannot happen: a watcher runs only without a stream
+			return
+		}
+		a.install(ctx, m.stream, m.cancel)
+	case msgFirstFailed:
+		a.firstAttemptOver(m.err)
+	case msgBroken:
+		if m.gen == a.gen && a.stream != nil {
+			a.dropStream(ctx, m.err)
+		}
+		// Entries sent on that stream may have been added after its receiver gave up.
+		a.failPending(m.gen, false, unavailable(m.err))
+	case msgRetry:
+		a.retry = nil
+		if a.stream == nil {
+			a.watch(ctx, false)
+		}
+	case msgParkTimer:
+		a.parkTimer = nil
+	}
+	if len(a.parked) > 0 && !time.Now().Before(a.parkTimerAt) {
+		a.expireParked(time.Now())
+	}
+}
+
+func (a *actorState) send(ctx context.Context, r request) {
+	if r.call.withdrawn() {
+		return
+	}
+	if a.stream != nil {
+		a.put(ctx, r)
+		return
+	}
+	if !a.attempted {
+		a.park(r)
+		return
+	}
+	if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
+		a.watch(ctx, false)
+	}
+	a.fail(r, unavailable(a.lastErrOr(errors.New("not connected"))))
+}
+
+// put puts r on the stream.
+func (a *actorState) put(ctx context.Context, r request) {
+	n, c := a.node, r.call
+	// gRPC ends the whole stream when it refuses a message as too large, failing every
+	// request on it; a message that concerns no one else is refused here instead.
+	if limit := n.maxSend.Load(); limit > 0 && int64(len(r.frame.Bytes)) > limit {
+		a.fail(r, status.Errorf(codes.ResourceExhausted,
+			"request of %d bytes is larger than the %d bytes allowed (grpc.MaxCallSendMsgSize); it was not sent", len(r.frame.Bytes), limit))
+		return
+	}
+	if c.kind != OneWay {
+		n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now()})
+		// Add, then check (the protocol of Call): either this sees the call ended or its
+		// Finish sees the entry.
+		switch c.state.Load() {
+		case callReturned:
+			n.pending.remove(c.msgID) // send, but no one waits for the reply
+		case callAbandoned:
+			n.pending.remove(c.msgID)
+			return
+		default:
+			if c.ctx.Err() != nil {
+				n.pending.remove(c.msgID) // withdrawn while the call still waits
+				return
+			}
+		}
+	}
+	if err := a.stream.SendMsg(r.frame); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = errors.New("stream closed by the server") // a transport failure
+		}
+		err = unavailable(err)
+		if c.kind != OneWay {
+			n.pending.remove(c.msgID)
+		}
+		a.fail(r, err)
+		a.dropStream(ctx, err)
+		a.failPending(a.gen, false, err)
+		return
+	}
+	if c.kind == OneWay {
+		c.deliver(Response{Index: r.index, NodeID: n.id})
+	}
+}
+
+// fail gives r's call err as the node's response.
+func (a *actorState) fail(r request, err error) {
+	r.call.deliver(Response{Index: r.index, NodeID: a.node.id, Err: err})
+}
+
+func (a *actorState) lastErrOr(err error) error {
+	if e := a.node.LastErr(); e != nil {
+		return e
+	}
+	return err
+}
+
+// park keeps r until the first connection attempt ends, or until its context's deadline (or
+// Config.ConnectWait, without one) has passed.
+func (a *actorState) park(r request) {
+	giveUp := time.Now().Add(a.cfg.ConnectWait)
+	if d, ok := r.call.ctx.Deadline(); ok {
+		giveUp = d
+	}
+	a.parked = append(a.parked, parkedRequest{req: r, giveUp: giveUp})
+	a.armParkTimer(giveUp)
+}
+
+func (a *actorState) armParkTimer(at time.Time) {
+	if a.parkTimer != nil {
+		if !at.Before(a.parkTimerAt) {
+			return
+		}
+		a.parkTimer.Stop()
+	}
+	a.parkTimerAt = at
+	// A full mailbox drops the tick, which is harmless: every message handled checks the
+	// deadline too.
+	a.parkTimer = time.AfterFunc(time.Until(at), func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgParkTimer}) })
+}
+
+// expireParked fails the parked requests without a deadline that have waited ConnectWait, and
+// drops those whose deadline has passed (their calls end by it). A request without a deadline
+// that gives up ends the first attempt for the requests after it: they fail fast while the
+// watcher goes on trying.
+func (a *actorState) expireParked(now time.Time) {
+	kept := a.parked[:0]
+	for _, p := range a.parked {
+		switch {
+		case p.req.call.withdrawn():
+		case !now.Before(p.giveUp):
+			if _, ok := p.req.call.ctx.Deadline(); ok {
+				continue // its call ends by its own deadline, which is now
+			}
+			err := status.Errorf(codes.Unavailable, "no connection to the node yet (waited %v for the first connection attempt)", a.cfg.ConnectWait)
+			if !a.attempted {
+				a.attempted = true
+				a.node.setLastErr(err)
+				a.node.log.Warn("first connection attempt still going on; requests fail fast meanwhile", logfield.Error(err))
+			}
+			a.fail(p.req, err)
+		default:
+			kept = append(kept, p)
+		}
+	}
+	clear(a.parked[len(kept):])
+	a.parked = kept
+	if a.parkTimer != nil {
+		a.parkTimer.Stop()
+		a.parkTimer = nil
+	}
+	if len(kept) > 0 {
+		earliest := kept[0].giveUp
+		for _, p := range kept[1:] {
+			if p.giveUp.Before(earliest) {
+				earliest = p.giveUp
+			}
+		}
+		a.armParkTimer(earliest)
+	}
+}
+
+// firstAttemptOver: the first connection attempt failed; the parked requests fail with its
+// error, later ones fail fast until the watcher brings a stream.
+func (a *actorState) firstAttemptOver(err error) {
+	a.attempted = true
+	a.node.setLastErr(err)
+	a.node.log.Warn("connection attempt failed", logfield.Error(err))
+	a.failParked(unavailable(err))
+}
+
+func (a *actorState) failParked(err error) {
+	for _, p := range a.parked {
+		if !p.req.call.withdrawn() {
+			a.fail(p.req, err)
+		}
+	}
+	clear(a.parked)
+	a.parked = a.parked[:0]
+	if a.parkTimer != nil {
+		a.parkTimer.Stop()
+		a.parkTimer = nil
+	}
+}
+
+// streamMetadata is the metadata a new stream carries. It runs user code (the per-node
+// metadata function), so it runs on the actor, where panics are contained.
+func (a *actorState) streamMetadata() metadata.MD {
+	md := a.cfg.Metadata.Copy()
+	if a.cfg.PerNodeMD != nil {
+		md = metadata.Join(md, a.cfg.PerNodeMD(a.node.id))
+	}
+	return md
+}
+
+// install makes stream the node's stream, starts its receiver and sends the requests that
+// waited for it, in order.
+func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, cancel context.CancelFunc) {
+	a.gen++
+	a.stream, a.cancelStream = stream, cancel
+	a.attempted = true
+	a.node.gotReply.Store(false)
+	a.goroutines.Add(1)
+	go a.receive(ctx, a.gen, stream)
+	a.node.setReady(true)
+	a.node.log.Info("node connected")
+	parked := a.parked
+	a.parked = nil
+	if a.parkTimer != nil {
+		a.parkTimer.Stop()
+		a.parkTimer = nil
+	}
+	for _, p := range parked {
+		if a.stream == nil {
+			a.fail(p.req, unavailable(a.lastErrOr(errors.New("not connected"))))
+			continue
+		}
+		if !p.req.call.withdrawn() {
+			a.put(ctx, p.req)
+		}
+	}
+}
+
+// dropStream forgets the current stream after it failed, and has a new one opened.
+func (a *actorState) dropStream(ctx context.Context, err error) {
+	a.cancelStream()
+	a.stream, a.cancelStream = nil, nil
+	a.node.setLastErr(err)
+	a.node.setReady(false)
+	a.node.log.Warn("stream broken", logfield.Error(err))
+	if a.node.gotReply.Swap(false) {
+		// The stream worked for a while: the connection may well be fine, so try again at
+		// once. A stream that never carried a reply backs off instead, so that a server
+		// which refuses streams is not hammered.
+		a.attempts = 0
+		a.nextAttempt = time.Time{}
+		a.watch(ctx, false)
+		return
+	}
+	a.attempts++
+	d := backoffDelay(a.cfg.Backoff, a.attempts)
+	a.nextAttempt = time.Now().Add(d)
+	if a.retry != nil {
+		a.retry.Stop()
+	}
+	a.retry = time.AfterFunc(d, func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgRetry}) })
+	a.node.log.Info("reconnecting", logfield.Backoff(d))
+}
+
+// watch starts, unless one runs, the connection watcher: a goroutine that waits for the node's
+// connection to be ready (asking gRPC to connect whenever it goes idle), opens a stream on it
+// and hands the stream to the actor. The actor itself never waits for a connection. The first
+// watcher also reports the outcome of the first attempt. The watcher ends with the node.
+func (a *actorState) watch(ctx context.Context, first bool) {
+	if a.watching || a.conn == nil {
+		return
+	}
+	md := a.streamMetadata() // may panic (user code): before watching is set
+	a.watching = true
+	a.goroutines.Add(1)
+	go func() {
+		defer a.goroutines.Done()
+		if first {
+			a.conn.Connect()
+			// NewStream waits while the connection is being made and fails once it has
+			// failed: the outcome of the first attempt.
+			stream, cancel, err := a.openStream(ctx, md)
+			if err == nil {
+				a.post(ctx, nodeMsg{kind: msgOpened, stream: stream, cancel: cancel})
+				return
+			}
+			if ctx.Err() != nil || !a.post(ctx, nodeMsg{kind: msgFirstFailed, err: err}) {
+				return
+			}
+		}
+		a.awaitStream(ctx, md)
+	}()
+}
+
+// post gives the actor m, waiting for room; it reports false if the node has stopped, in
+// which case an opened stream is closed here.
+func (a *actorState) post(ctx context.Context, m nodeMsg) bool {
+	if a.node.mailbox.Send(ctx, m) != nil {
+		if m.cancel != nil {
+			m.cancel()
+		}
+		return false
+	}
+	return true
+}
+
+func (a *actorState) openStream(ctx context.Context, md metadata.MD) (grpc.ClientStream, context.CancelFunc, error) {
+	streamCtx, cancel := context.WithCancel(metadata.NewOutgoingContext(ctx, md))
+	stream, err := a.conn.NewStream(streamCtx, &wire.StreamDesc, wire.FullMethod, grpc.CallContentSubtype(wire.CodecName))
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return stream, cancel, nil
+}
+
+// receive reads the replies of one stream and routes each to the call waiting for it.
+func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
+	defer a.goroutines.Done()
+	n := a.node
+	// Replies are matched by message ID; their method names are not needed.
+	m := wire.Message{MethodOf: noMethod}
+	for {
+		err := stream.RecvMsg(&m)
+		if err == nil && m.DecodeErr != nil {
+			// A reply that does not decode cannot be routed: the stream is no longer usable.
+			err = status.Errorf(codes.Internal, "malformed reply from the server: %v", m.DecodeErr)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				// The node is closing: its stop fails what is pending, with "manager closed"
+				// (Unavailable) rather than the Canceled error of the stream's context.
+				return
+			}
+			// Record the error before failing the calls, so a caller that sees its call fail
+			// also sees LastErr.
+			n.setLastErr(err)
+			a.failPending(gen, false, unavailable(err))
+			// Tell the actor; if it has stopped, its stop already failed what was pending.
+			_ = n.mailbox.Send(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
+			return
+		}
+		e, ok := n.pending.take(m.MessageID)
+		if !ok {
+			if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
+				ce.Write(logfield.MsgID(m.MessageID))
+			}
+			continue
+		}
+		n.recordLatency(time.Since(e.sentAt))
+		n.gotReply.Store(true)
+		e.call.deliver(Response{Index: e.index, NodeID: n.id, Payload: m.Payload, Status: m.Status})
+	}
+}
+
+func noMethod([]byte) string { return "" }
+
+func (a *actorState) failPending(gen uint64, all bool, err error) {
+	for _, e := range a.node.pending.removeGen(gen, all) {
+		e.call.deliver(Response{Index: e.index, NodeID: a.node.id, Err: err})
+	}
+}
+
+// reject gives a message still queued when the node stops the outcome its sender should see.
+func (a *actorState) reject(m nodeMsg, _ error) {
+	switch m.kind {
+	case msgOpened:
+		m.cancel() // a stream a watcher opened as the node stopped
+	case msgRequest:
+		a.fail(m.req, a.node.closedError())
+	}
+}
+
+// onPanic handles a panic recovered from handle: user code runs there (a per-node metadata
+// function, logger cores, gRPC interceptors). A request fails with Internal; if it was answered
+// already, the call counts the node once and ignores this.
+func (a *actorState) onPanic(m nodeMsg, err error) {
+	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
+	if m.kind != msgRequest {
+		if a.stream == nil && !a.watching && a.retry == nil {
+			// A failed connect must still be retried.
+			a.attempted = true
+			a.retry = time.AfterFunc(backoffDelay(a.cfg.Backoff, 1), func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgRetry}) })
+		}
+		return
+	}
+	r := m.req
+	if r.call.kind != OneWay {
+		a.node.pending.remove(r.call.msgID)
+	}
+	a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", err))
+}
+
+// stop releases everything the actor owns; it runs on the actor's goroutine as it ends.
+func (a *actorState) stop() {
+	for _, t := range []*time.Timer{a.retry, a.parkTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	if a.cancelStream != nil {
+		a.cancelStream()
+	}
+	a.stream = nil
+	if a.conn != nil {
+		_ = a.conn.Close()
+	}
+	a.goroutines.Wait()
+	a.failParked(a.node.closedError())
+	a.failPending(0, true, a.node.closedError())
+	a.node.setReady(false)
+	a.node.log.Info("node closed")
+}

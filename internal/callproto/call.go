@@ -1,0 +1,201 @@
+package callproto
+
+import (
+	"context"
+	"sync/atomic"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+
+	"github.com/quorumcall/gorums/actor"
+	"github.com/quorumcall/gorums/internal/wire"
+)
+
+// Kind says what a call's nodes send back for its request.
+type Kind uint8
+
+const (
+	// Unary calls get one reply (or error) per node.
+	Unary Kind = iota
+	// Stream calls may get many replies per node; only an error ends a node's part.
+	Stream
+	// OneWay calls get no reply: the node actor reports once the message is on the stream.
+	OneWay
+)
+
+// Response is what a call hears about one node: the node's reply (Payload, or Status when its
+// handler failed), the error that stands in for a reply (node down, stream broken, manager
+// closed, message refused), or, for a one-way call, that the message is on the stream (no
+// Err, nothing else).
+type Response struct {
+	Index   int    // the node's position in the call
+	NodeID  uint32 // the node's ID
+	Payload []byte // the reply, still encoded; it belongs to the call
+	Status  *spb.Status
+	Err     error
+}
+
+// Call states. A call is open while its collector waits. It becomes returned when it ends with
+// a result, or with every node heard from, and abandoned when it ends because its context did.
+const (
+	callOpen uint32 = iota
+	callReturned
+	callAbandoned
+)
+
+// Call is the handle through which a call engine talks to node actors: one message ID for the
+// whole call, a send per node, an inbox the node actors deliver responses to, and Finish.
+//
+// The protocol, and the rule that no pending entry outlives its call, live here: a node actor
+// registers a request as pending and then checks the call's state; Finish sets the state
+// before it forgets the requests still pending. Either the actor sees the call ended or
+// Finish sees the entry. And a request is withdrawn, not sent, only if the call's context
+// ended while the call was still waiting: a call that returned with a result has its queued
+// requests sent all the same (the usual defer cancel() must not keep a write from a replica).
+//
+// Send and Finish are called by the call's owner (the goroutine that sends, then the one that
+// collects; never both at once); node actors call deliver from any goroutine.
+type Call struct {
+	ctx   context.Context
+	msgID uint64
+	kind  Kind
+	state atomic.Uint32
+	inbox inbox
+	// sentTo holds, by node index, the node the request was queued for (nil if none), and
+	// answered whether its final response has been taken: Finish forgets the others.
+	sentTo   []*NodeActor
+	answered []bool
+}
+
+// NewCall returns the handle of a call to n nodes, with a fresh message ID from ids.
+func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
+	c := &Call{ctx: ctx, msgID: ids.Next(), kind: kind, sentTo: make([]*NodeActor, n), answered: make([]bool, n)}
+	c.inbox.init(n, kind == Stream)
+	return c
+}
+
+// MsgID returns the call's message ID.
+func (c *Call) MsgID() uint64 { return c.msgID }
+
+// Context returns the call's context.
+func (c *Call) Context() context.Context { return c.ctx }
+
+// Enqueue queues frame for node, the call's node number i. With wait it waits for room in the
+// node's mailbox until the call's context ends; without, a full mailbox fails at once with
+// ResourceExhausted. On error nothing was queued and no response will come for i.
+func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) error {
+	req := request{call: c, index: i, frame: frame}
+	var err error
+	if wait {
+		err = node.mailbox.Send(c.ctx, nodeMsg{kind: msgRequest, req: req})
+	} else {
+		err = node.mailbox.TrySend(nodeMsg{kind: msgRequest, req: req})
+	}
+	switch {
+	case err == nil:
+		c.sentTo[i] = node
+		return nil
+	case err == actor.ErrStopped:
+		return node.closedError()
+	case err == actor.ErrFull:
+		return node.fullError()
+	default:
+		return err // the context's error
+	}
+}
+
+// Fail records that node number i of the call failed before anything was queued for it (its
+// request did not encode, its mailbox was full, ...): the collector sees err as the node's
+// response, in order with the others.
+func (c *Call) Fail(i int, nodeID uint32, err error) {
+	c.inbox.put(Response{Index: i, NodeID: nodeID, Err: err})
+}
+
+// Next waits for responses and returns those that arrived, oldest first; the slice is valid
+// until the next call of Next. It returns the context's error once the context has ended and
+// nothing more has arrived.
+func (c *Call) Next() ([]Response, error) {
+	for {
+		if batch := c.take(); len(batch) > 0 {
+			return batch, nil
+		}
+		select {
+		case <-c.inbox.wake:
+		case <-c.ctx.Done():
+			if batch := c.take(); len(batch) > 0 {
+				return batch, nil // what came in time still counts
+			}
+			return nil, c.ctx.Err()
+		}
+	}
+}
+
+func (c *Call) take() []Response {
+	batch := c.inbox.take()
+	for _, r := range batch {
+		if c.kind != Stream || r.Err != nil {
+			c.answered[r.Index] = true
+		}
+	}
+	return batch
+}
+
+// Finish ends the call: later responses are dropped, and the requests of nodes that have not
+// answered are forgotten, so that a reply that comes later, or never, costs nothing. It must
+// be called exactly once, after the last Next. withResult says the call ends with a result (or
+// with every node heard from): its requests still queued are then sent all the same.
+func (c *Call) Finish(withResult bool) {
+	if withResult || c.ctx.Err() == nil {
+		c.state.Store(callReturned)
+	} else {
+		c.state.Store(callAbandoned)
+	}
+	c.inbox.close()
+	if c.kind == OneWay {
+		return // one-way requests are never pending
+	}
+	for i, n := range c.sentTo {
+		if n != nil && !c.answered[i] {
+			n.pending.remove(c.msgID)
+		}
+	}
+}
+
+// Returned ends a call that will not collect anything (a one-way call that does not wait for
+// its messages to reach the streams): its queued requests are sent whatever its context does.
+func (c *Call) Returned() {
+	c.state.Store(callReturned)
+	c.inbox.close()
+}
+
+// Failures returns the failures reported so far (by Fail or by the nodes), for a call that does
+// not collect.
+func (c *Call) Failures() []Response {
+	var out []Response
+	for _, r := range c.inbox.take() {
+		if r.Err != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// withdrawn reports whether a request of the call is not to be sent: the call's context ended
+// while the call was still waiting, or the call was abandoned.
+func (c *Call) withdrawn() bool {
+	switch c.state.Load() {
+	case callReturned:
+		return false
+	case callAbandoned:
+		return true
+	}
+	return c.ctx.Err() != nil
+}
+
+// deliver hands a node actor's response to the call; it never waits.
+func (c *Call) deliver(r Response) { c.inbox.put(r) }
+
+// MsgIDs gives out message IDs: one counter per manager, starting at 1.
+type MsgIDs struct{ last atomic.Uint64 }
+
+// Next returns a new message ID.
+func (m *MsgIDs) Next() uint64 { return m.last.Add(1) }

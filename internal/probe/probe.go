@@ -1,0 +1,18 @@
+// Package probe lets the module's own tests look at runtime state that is not API, such as
+// how many requests a node still holds as pending. It holds no state and starts no goroutine.
+package probe
+
+import (
+	"github.com/quorumcall/gorums/internal/callproto"
+	"github.com/quorumcall/gorums/internal/link"
+	"github.com/quorumcall/gorums/manager"
+)
+
+// PendingCount reports how many requests to n await replies; 0 for a node in no manager.
+func PendingCount(n *manager.Node) int {
+	a := link.Actor.(func(*manager.Node) *callproto.NodeActor)(n)
+	if a == nil {
+		return 0
+	}
+	return a.PendingCount()
+}
