@@ -20,9 +20,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/quorumcall/gorums/internal/callproto"
 	"github.com/quorumcall/gorums/internal/nettest"
 	"github.com/quorumcall/gorums/internal/wire"
-	"github.com/quorumcall/gorums/internal/callproto"
 	"github.com/quorumcall/gorums/server"
 )
 
