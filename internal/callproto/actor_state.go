@@ -23,10 +23,9 @@ const (
 	msgRequest     msgKind = iota // put req on the stream
 	msgStart                      // begin the first connection attempt
 	msgOpened                     // a watcher opened a stream (stream, cancel)
-	msgFirstFailed                // the first connection attempt failed with err
 	msgBroken                     // the receiver of stream gen saw err
 	msgRetry                      // the backoff after a stream that carried no reply is over
-	msgParkTimer                  // a request waiting for the first connection may have waited enough
+	msgFirstDone                  // the first connection attempt has an outcome (a wake-up only)
 )
 
 // nodeMsg is what a node's mailbox carries: requests from calls and events from the node's own
@@ -47,14 +46,15 @@ type request struct {
 	frame *wire.Frame
 }
 
-// parkedRequest waits for the node's first connection attempt until giveUp.
-type parkedRequest struct {
-	req    request
-	giveUp time.Time
+// openResult is the outcome of opening a stream.
+type openResult struct {
+	stream grpc.ClientStream
+	cancel context.CancelFunc
+	err    error
 }
 
-// actorState is what the node's actor goroutine owns: the connection, the current stream, the
-// requests waiting for the first connection, and the reconnect schedule. Only the actor's
+// actorState is what the node's actor goroutine owns: the connection, the current stream and
+// the reconnect schedule. Only the actor's
 // handle, reject, onPanic and stop touch it.
 type actorState struct {
 	node *NodeActor
@@ -66,12 +66,9 @@ type actorState struct {
 	gen          uint64         // generation of the current (or last) stream
 	goroutines   sync.WaitGroup // the stream receivers and the connection watcher
 
-	attempted bool // the first connection attempt is over: without a stream, requests fail fast
-	watching  bool // a connection watcher is running
-
-	parked      []parkedRequest // requests waiting for the first connection attempt, in order
-	parkTimer   *time.Timer
-	parkTimerAt time.Time
+	attempted bool            // the first connection attempt is over: without a stream, requests fail fast
+	watching  bool            // a connection watcher is running
+	first     chan openResult // the first attempt's outcome, until the actor takes it
 
 	attempts    int       // streams in a row that carried no reply
 	nextAttempt time.Time // no watcher starts before (backoff after a stream that carried nothing)
@@ -79,6 +76,13 @@ type actorState struct {
 }
 
 func (a *actorState) handle(ctx context.Context, m nodeMsg) {
+	if a.first != nil {
+		select {
+		case r := <-a.first:
+			a.takeFirst(ctx, r)
+		default:
+		}
+	}
 	switch m.kind {
 	case msgRequest:
 		a.send(ctx, m.req)
@@ -87,7 +91,7 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 			a.attempted = true // requests fail fast with errNoConnect
 			return
 		}
-		a.watch(ctx, true)
+		a.firstAttempt(ctx)
 	case msgOpened:
 		a.watching = false
 		if a.stream != nil {
@@ -95,8 +99,6 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 			return
 		}
 		a.install(ctx, m.stream, m.cancel)
-	case msgFirstFailed:
-		a.firstAttemptOver(m.err)
 	case msgBroken:
 		if m.gen == a.gen && a.stream != nil {
 			a.dropStream(ctx, m.err)
@@ -106,13 +108,9 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	case msgRetry:
 		a.retry = nil
 		if a.stream == nil {
-			a.watch(ctx, false)
+			a.watch(ctx)
 		}
-	case msgParkTimer:
-		a.parkTimer = nil
-	}
-	if len(a.parked) > 0 && !time.Now().Before(a.parkTimerAt) {
-		a.expireParked(time.Now())
+	case msgFirstDone: // taken above
 	}
 }
 
@@ -124,12 +122,8 @@ func (a *actorState) send(ctx context.Context, r request) {
 		a.put(ctx, r)
 		return
 	}
-	if !a.attempted {
-		a.park(r)
-		return
-	}
 	if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
-		a.watch(ctx, false)
+		a.watch(ctx)
 	}
 	a.fail(r, unavailable(a.lastErrOr(errors.New("not connected"))))
 }
@@ -191,94 +185,6 @@ func (a *actorState) lastErrOr(err error) error {
 	return err
 }
 
-// park keeps r until the first connection attempt ends, or until its context's deadline (or
-// Config.ConnectWait, without one) has passed.
-func (a *actorState) park(r request) {
-	giveUp := time.Now().Add(a.cfg.ConnectWait)
-	if d, ok := r.call.ctx.Deadline(); ok {
-		giveUp = d
-	}
-	a.parked = append(a.parked, parkedRequest{req: r, giveUp: giveUp})
-	a.armParkTimer(giveUp)
-}
-
-func (a *actorState) armParkTimer(at time.Time) {
-	if a.parkTimer != nil {
-		if !at.Before(a.parkTimerAt) {
-			return
-		}
-		a.parkTimer.Stop()
-	}
-	a.parkTimerAt = at
-	// A full mailbox drops the tick, which is harmless: every message handled checks the
-	// deadline too.
-	a.parkTimer = time.AfterFunc(time.Until(at), func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgParkTimer}) })
-}
-
-// expireParked fails the parked requests without a deadline that have waited ConnectWait, and
-// drops those whose deadline has passed (their calls end by it). A request without a deadline
-// that gives up ends the first attempt for the requests after it: they fail fast while the
-// watcher goes on trying.
-func (a *actorState) expireParked(now time.Time) {
-	kept := a.parked[:0]
-	for _, p := range a.parked {
-		switch {
-		case p.req.call.withdrawn():
-		case !now.Before(p.giveUp):
-			if _, ok := p.req.call.ctx.Deadline(); ok {
-				continue // its call ends by its own deadline, which is now
-			}
-			err := status.Errorf(codes.Unavailable, "no connection to the node yet (waited %v for the first connection attempt)", a.cfg.ConnectWait)
-			if !a.attempted {
-				a.attempted = true
-				a.node.setLastErr(err)
-				a.node.log.Warn("first connection attempt still going on; requests fail fast meanwhile", logfield.Error(err))
-			}
-			a.fail(p.req, err)
-		default:
-			kept = append(kept, p)
-		}
-	}
-	clear(a.parked[len(kept):])
-	a.parked = kept
-	if a.parkTimer != nil {
-		a.parkTimer.Stop()
-		a.parkTimer = nil
-	}
-	if len(kept) > 0 {
-		earliest := kept[0].giveUp
-		for _, p := range kept[1:] {
-			if p.giveUp.Before(earliest) {
-				earliest = p.giveUp
-			}
-		}
-		a.armParkTimer(earliest)
-	}
-}
-
-// firstAttemptOver: the first connection attempt failed; the parked requests fail with its
-// error, later ones fail fast until the watcher brings a stream.
-func (a *actorState) firstAttemptOver(err error) {
-	a.attempted = true
-	a.node.setLastErr(err)
-	a.node.log.Warn("connection attempt failed", logfield.Error(err))
-	a.failParked(unavailable(err))
-}
-
-func (a *actorState) failParked(err error) {
-	for _, p := range a.parked {
-		if !p.req.call.withdrawn() {
-			a.fail(p.req, err)
-		}
-	}
-	clear(a.parked)
-	a.parked = a.parked[:0]
-	if a.parkTimer != nil {
-		a.parkTimer.Stop()
-		a.parkTimer = nil
-	}
-}
-
 // streamMetadata is the metadata a new stream carries. It runs user code (the per-node
 // metadata function), so it runs on the actor, where panics are contained.
 func (a *actorState) streamMetadata() metadata.MD {
@@ -289,8 +195,7 @@ func (a *actorState) streamMetadata() metadata.MD {
 	return md
 }
 
-// install makes stream the node's stream, starts its receiver and sends the requests that
-// waited for it, in order.
+// install makes stream the node's stream and starts its receiver.
 func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, cancel context.CancelFunc) {
 	a.gen++
 	a.stream, a.cancelStream = stream, cancel
@@ -300,21 +205,6 @@ func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, canc
 	go a.receive(ctx, a.gen, stream)
 	a.node.setReady(true)
 	a.node.log.Info("node connected")
-	parked := a.parked
-	a.parked = nil
-	if a.parkTimer != nil {
-		a.parkTimer.Stop()
-		a.parkTimer = nil
-	}
-	for _, p := range parked {
-		if a.stream == nil {
-			a.fail(p.req, unavailable(a.lastErrOr(errors.New("not connected"))))
-			continue
-		}
-		if !p.req.call.withdrawn() {
-			a.put(ctx, p.req)
-		}
-	}
 }
 
 // dropStream forgets the current stream after it failed, and has a new one opened.
@@ -330,7 +220,7 @@ func (a *actorState) dropStream(ctx context.Context, err error) {
 		// which refuses streams is not hammered.
 		a.attempts = 0
 		a.nextAttempt = time.Time{}
-		a.watch(ctx, false)
+		a.watch(ctx)
 		return
 	}
 	a.attempts++
@@ -343,11 +233,60 @@ func (a *actorState) dropStream(ctx context.Context, err error) {
 	a.node.log.Info("reconnecting", logfield.Backoff(d))
 }
 
+// firstAttempt makes the node's first connection attempt. The requests queued meanwhile wait
+// for its outcome in the mailbox (so a full mailbox still pushes back on callers), but not
+// longer than ConnectWait: gRPC gives a server that accepts TCP connections and never answers
+// 20 seconds. After that the attempt goes on in the background, requests fail fast, and its
+// outcome is taken when it comes. A request whose context ends sooner is withdrawn: its call
+// has ended by its own deadline.
+func (a *actorState) firstAttempt(ctx context.Context) {
+	md := a.streamMetadata() // may panic (user code): before anything starts
+	first := make(chan openResult, 1)
+	a.first, a.watching = first, true
+	a.goroutines.Add(1)
+	go func() {
+		defer a.goroutines.Done()
+		a.conn.Connect()
+		// NewStream waits while the connection is being made and fails once it has failed:
+		// the outcome of the first attempt.
+		stream, cancel, err := a.openStream(ctx, md)
+		first <- openResult{stream: stream, cancel: cancel, err: err}
+		_ = a.node.mailbox.TrySend(nodeMsg{kind: msgFirstDone}) // a full mailbox: the next message takes it
+	}()
+	timer := time.NewTimer(a.cfg.ConnectWait)
+	defer timer.Stop()
+	select {
+	case r := <-first:
+		a.takeFirst(ctx, r)
+	case <-timer.C:
+		a.attempted = true
+		err := status.Errorf(codes.Unavailable, "no connection to the node within %v (the first connection attempt goes on)", a.cfg.ConnectWait)
+		a.node.setLastErr(err)
+		a.node.log.Warn("first connection attempt still going on; requests fail fast meanwhile", logfield.Error(err))
+	case <-ctx.Done():
+		// The node is stopping; stop takes the outcome.
+	}
+}
+
+// takeFirst acts on the first attempt's outcome: the node's stream, or the error requests
+// fail with until the connection watcher brings a stream.
+func (a *actorState) takeFirst(ctx context.Context, r openResult) {
+	a.first, a.watching = nil, false
+	a.attempted = true
+	if r.err == nil {
+		a.install(ctx, r.stream, r.cancel)
+		return
+	}
+	a.node.setLastErr(r.err)
+	a.node.log.Warn("connection attempt failed", logfield.Error(r.err))
+	a.watch(ctx)
+}
+
 // watch starts, unless one runs, the connection watcher: a goroutine that waits for the node's
 // connection to be ready (asking gRPC to connect whenever it goes idle), opens a stream on it
-// and hands the stream to the actor. The actor itself never waits for a connection. The first
-// watcher also reports the outcome of the first attempt. The watcher ends with the node.
-func (a *actorState) watch(ctx context.Context, first bool) {
+// and hands the stream to the actor. The actor itself never waits for a redial. The watcher
+// ends with the node.
+func (a *actorState) watch(ctx context.Context) {
 	if a.watching || a.conn == nil {
 		return
 	}
@@ -356,19 +295,6 @@ func (a *actorState) watch(ctx context.Context, first bool) {
 	a.goroutines.Add(1)
 	go func() {
 		defer a.goroutines.Done()
-		if first {
-			a.conn.Connect()
-			// NewStream waits while the connection is being made and fails once it has
-			// failed: the outcome of the first attempt.
-			stream, cancel, err := a.openStream(ctx, md)
-			if err == nil {
-				a.post(ctx, nodeMsg{kind: msgOpened, stream: stream, cancel: cancel})
-				return
-			}
-			if ctx.Err() != nil || !a.post(ctx, nodeMsg{kind: msgFirstFailed, err: err}) {
-				return
-			}
-		}
 		a.awaitStream(ctx, md)
 	}()
 }
@@ -474,10 +400,8 @@ func (a *actorState) onPanic(m nodeMsg, err error) {
 
 // stop releases everything the actor owns; it runs on the actor's goroutine as it ends.
 func (a *actorState) stop() {
-	for _, t := range []*time.Timer{a.retry, a.parkTimer} {
-		if t != nil {
-			t.Stop()
-		}
+	if a.retry != nil {
+		a.retry.Stop()
 	}
 	if a.cancelStream != nil {
 		a.cancelStream()
@@ -487,7 +411,11 @@ func (a *actorState) stop() {
 		_ = a.conn.Close()
 	}
 	a.goroutines.Wait()
-	a.failParked(a.node.closedError())
+	if a.first != nil {
+		if r := <-a.first; r.cancel != nil {
+			r.cancel() // a stream the first attempt opened as the node stopped
+		}
+	}
 	a.failPending(0, true, a.node.closedError())
 	a.node.setReady(false)
 	a.node.log.Info("node closed")
