@@ -31,6 +31,10 @@ type (
 	QuorumCallError = configuration.QuorumCallError
 	// NodeError is one node's error in a QuorumCallError.
 	NodeError = configuration.NodeError
+	// Error is NodeError under the name Gorums v0.7 gave it.
+	Error = configuration.NodeError
+	// MultiSorter sorts nodes by several orders; see OrderedBy.
+	MultiSorter = manager.MultiSorter
 	// CallOption configures a one-way call.
 	CallOption = configuration.CallOption
 )
@@ -49,12 +53,40 @@ func WithNoSendWaiting() CallOption { return configuration.WithNoSendWaiting() }
 // service's QuorumSpec.
 type ConfigOption any
 
+// LevelNotSet is the level of a correctable call that has no result yet.
+const LevelNotSet = configuration.LevelNotSet
+
 // ErrIncomplete matches, with errors.Is, the error of a quorum call in which every node
 // answered or failed without a quorum.
 var ErrIncomplete = configuration.ErrIncomplete
 
 // NewRawManager returns a manager; generated code wraps it in NewManager.
 func NewRawManager(opts ...ManagerOption) *RawManager { return manager.New(opts...) }
+
+// NewRawNode returns a node for the server at addr, with the ID WithNodeList would give it.
+// Add it to a manager with RawManager.AddNode.
+func NewRawNode(addr string) (*RawNode, error) { return manager.NewNode(addr) }
+
+// NewRawNodeWithID returns a node for the server at addr with the given ID.
+func NewRawNodeWithID(addr string, id uint32) (*RawNode, error) {
+	return manager.NewNodeWithID(addr, id)
+}
+
+// OrderedBy returns a sorter of nodes by the less functions, in order (ID, Port,
+// LastNodeError, Latency, or your own).
+func OrderedBy(less ...func(n1, n2 *RawNode) bool) *MultiSorter { return manager.OrderedBy(less...) }
+
+// Orders of nodes for OrderedBy.
+var (
+	// ID orders nodes by increasing ID.
+	ID = manager.ID
+	// Port orders nodes by port.
+	Port = manager.Port
+	// LastNodeError puts nodes with a last error first.
+	LastNodeError = manager.LastNodeError
+	// Latency orders nodes by increasing measured latency, unmeasured last.
+	Latency = manager.Latency
+)
 
 // NewRawConfiguration returns the configuration opt describes on mgr.
 func NewRawConfiguration(mgr *RawManager, opt NodeListOption) (RawConfiguration, error) {
@@ -88,6 +120,14 @@ type (
 func WithLogger(l *zap.Logger) LoggerOption {
 	return LoggerOption{managerOption: manager.WithLogger(l), serverOption: server.WithLogger(l)}
 }
+
+// WithConnectWait sets how long a request whose context has no deadline waits for its node's
+// first connection attempt (default 3s).
+func WithConnectWait(d time.Duration) ManagerOption { return manager.WithConnectWait(d) }
+
+// WithNoConnect makes a manager whose nodes never connect: they have IDs and addresses, and
+// configurations of them can be made, but requests to them fail with Unavailable.
+func WithNoConnect() ManagerOption { return manager.WithNoConnect() }
 
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }

@@ -116,6 +116,7 @@ func TestWithNodeListErrors(t *testing.T) {
 		{"unresolvable host", []string{"no-such-host.invalid:1"}, "no-such-host.invalid:1"},
 		{"missing port", []string{"127.0.0.1"}, "127.0.0.1"},
 		{"bad port", []string{"127.0.0.1:http2x"}, "127.0.0.1:http2x"},
+		{"port 0", []string{"127.0.0.1:1001", "127.0.0.1:0"}, "port 0"},
 	}
 	if _, r1, err1 := manager.NodeID("localhost:1003"); err1 == nil {
 		if _, r2, _ := manager.NodeID("127.0.0.1:1003"); r1 == r2 {
@@ -197,6 +198,69 @@ func TestWithNodeMapErrors(t *testing.T) {
 				t.Fatalf("a refused WithNodeMap added %d nodes", m.Size())
 			}
 		})
+	}
+}
+
+// One server counts once in a quorum: a configuration never holds two nodes for one server,
+// however its nodes are named.
+func TestOneNodePerServerInConfigurations(t *testing.T) {
+	as := addrs(2)
+	port := as[0][strings.LastIndex(as[0], ":")+1:]
+	byName := "localhost:" + port
+	if _, r, err := manager.NodeID(byName); err != nil || r != as[0] {
+		byName = "" // localhost is not 127.0.0.1 here
+	}
+	type step struct {
+		opt  NodeListOption
+		fail bool
+	}
+	cases := map[string][]step{
+		"one address under two IDs":      {{WithNodeMap(map[string]uint32{as[0]: 10, as[1]: 11}), false}, {WithNodeMap(map[string]uint32{as[0]: 12}), true}},
+		"WithNodeList after WithNodeMap": {{WithNodeMap(map[string]uint32{as[0]: 10}), false}, {WithNodeList([]string{as[0]}), true}},
+		"WithNodeMap after WithNodeList": {{WithNodeList([]string{as[0]}), false}, {WithNodeMap(map[string]uint32{as[0]: 10}), true}},
+	}
+	if byName != "" {
+		cases["two spellings in one map"] = []step{{WithNodeMap(map[string]uint32{as[0]: 10, byName: 11}), true}}
+		// The same server under the same ID is the same node, however it is spelled.
+		cases["another spelling later"] = []step{{WithNodeList([]string{as[0]}), false}, {WithNodeList([]string{byName}), false}}
+	}
+	for name, steps := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := newTestManager(t)
+			for i, st := range steps {
+				_, err := New(m, st.opt)
+				if st.fail != (err != nil) {
+					t.Fatalf("step %d: error %v, want failure %v", i, err, st.fail)
+				}
+				if err != nil && !strings.Contains(err.Error(), as[0]) {
+					t.Fatalf("step %d: error %q does not name the address", i, err)
+				}
+			}
+			servers := map[string]bool{}
+			for _, n := range m.Nodes() {
+				_, r, _ := manager.NodeID(n.Address())
+				if servers[r] {
+					t.Fatalf("two nodes for server %s: %v", r, m.Nodes())
+				}
+				servers[r] = true
+			}
+		})
+	}
+}
+
+func TestClosedManagerMakesNoConfigurations(t *testing.T) {
+	m := newTestManager(t)
+	c := mustConfig(t, m, WithNodeList(addrs(2)))
+	m.Close()
+	for name, opt := range map[string]NodeListOption{
+		"WithNodeList": WithNodeList(addrs(1)),
+		"WithNodeIDs":  WithNodeIDs(c.NodeIDs()),
+		"WithoutNodes": c.WithoutNodes(c.NodeIDs()[0]),
+		"And":          c.And(c),
+	} {
+		if _, err := New(m, opt); !errors.Is(err, manager.ErrClosed) {
+			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
 	}
 }
 

@@ -25,12 +25,16 @@ type levelWatcher struct {
 	ch    chan struct{}
 }
 
+// LevelNotSet is the level of a correctable call that has no result yet.
+const LevelNotSet = -1
+
 func newCorrectable[Out any]() *Correctable[Out] {
-	return &Correctable[Out]{done: make(chan struct{})}
+	return &Correctable[Out]{level: LevelNotSet, done: make(chan struct{})}
 }
 
-// Get returns the best result so far, its level, and the call's error (non-nil only once the
-// call has ended without the quorum function reporting it done). It does not wait.
+// Get returns the best result so far, its level (LevelNotSet before the first), and the call's
+// error (non-nil only once the call has ended without the quorum function reporting it done).
+// It does not wait.
 func (c *Correctable[Out]) Get() (Out, int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -122,7 +126,7 @@ func correctableCall[Req, Resp proto.Message, Out any](ctx context.Context, c Co
 	corr := newCorrectable[Out]()
 	cl := startCall[Req, Resp, Out](ctx, c, request[Req]{method: method, in: in, perNode: perNode, kind: kind, mode: failFull}, nil, qf)
 	if cl.done {
-		corr.publish(cl.out, 0, true, cl.err)
+		corr.publish(cl.out, LevelNotSet, true, cl.err)
 		return corr
 	}
 	go func() {

@@ -139,7 +139,9 @@ func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
 	c.out, c.err = c.loop(onBetter)
 	c.h.Finish(c.err == nil)
 	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
-		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.Quorum(c.err == nil),
+		// A one-way call has no quorum to reach: it succeeded if every message went out.
+		ok := c.err == nil && (c.t.qf != nil || c.t.lqf != nil || len(c.t.errs) == 0)
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.Quorum(ok),
 			logfield.Replies(len(c.t.replies)), logfield.Errors(len(c.t.errs)), logfield.Latency(time.Since(c.start))}
 		if c.err != nil {
 			fields = append(fields, logfield.Error(c.err))

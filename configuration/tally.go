@@ -29,6 +29,9 @@ func (t *tally[Req, Resp, Out]) init(in Req, expected int, stream bool,
 	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
 ) {
 	*t = tally[Req, Resp, Out]{in: in, qf: qf, lqf: lqf, expected: expected, stream: stream, replies: make(map[uint32]Resp, expected)}
+	if lqf != nil {
+		t.level = LevelNotSet // so that a first result of level 0 is published
+	}
 }
 
 // reply adds node id's reply. better reports a result of a higher level than before (in t.out

@@ -123,6 +123,18 @@ func TestTally(t *testing.T) {
 			after:  []outcome{gotMore(1, 1), waiting, gotMore(7, 2), waiting, {done: true, incomplete: true, out: 7, level: 2}},
 		},
 		{
+			name: "levels: a first result of level 0 is published", expected: 2, lqf: func(_ string, r map[uint32]int) (int, int, bool) {
+				return len(r), len(r) - 1, false
+			},
+			events: []event{reply(1, 0), reply(2, 0)},
+			after:  []outcome{gotMore(1, 0), {better: true, done: true, incomplete: true, out: 2, level: 1}},
+		},
+		{
+			name: "levels: nothing published before the end", expected: 1, lqf: levels(1),
+			events: []event{failure(1)},
+			after:  []outcome{{done: true, incomplete: true, level: LevelNotSet}},
+		},
+		{
 			name: "stream: done by the quorum function", expected: 2, stream: true, lqf: func(_ string, r map[uint32]int) (int, int, bool) {
 				return r[1], r[1], r[1] >= 3
 			},
