@@ -20,12 +20,12 @@ import (
 type msgKind uint8
 
 const (
-	msgRequest     msgKind = iota // put req on the stream
-	msgStart                      // begin the first connection attempt
-	msgOpened                     // a watcher opened a stream (stream, cancel)
-	msgBroken                     // the receiver of stream gen saw err
-	msgRetry                      // the backoff after a stream that carried no reply is over
-	msgFirstDone                  // the first connection attempt has an outcome (a wake-up only)
+	msgRequest   msgKind = iota // put req on the stream
+	msgStart                    // begin the first connection attempt
+	msgOpened                   // a watcher opened a stream (stream, cancel)
+	msgBroken                   // the receiver of stream gen saw err
+	msgRetry                    // the backoff after a stream that carried no reply is over
+	msgFirstDone                // the first connection attempt has an outcome (a wake-up only)
 )
 
 // nodeMsg is what a node's mailbox carries: requests from calls and events from the node's own
