@@ -1,18 +1,29 @@
 // Package configuration owns what a client calls: the immutable Configuration (a set of a
-// Manager's nodes) with its set algebra, and the call engines: ordered RPC, quorum call, async
-// quorum call, correctable and correctable stream calls, unicast and multicast.
+// Manager's nodes) with its set algebra, and the call engine behind every call type: ordered
+// RPC, unicast, multicast, quorum call, async quorum call, correctable and correctable stream.
 //
-// The decisions are plain code, tested without a network: setalgebra.go (union and difference
-// of sorted node-ID lists), tally.go (when replies form a quorum, or the call is incomplete)
-// and the levelled tally of correctable.go. The rest is thin: a call encodes its request once
-// (once per node only with per-node arguments), puts it into each node actor's mailbox from the
-// caller's goroutine, so calls reach each node in the order they were made, and then a
-// collector drains the call's own mailbox (collector.go), keeping the replies in the typed map
-// it hands to the quorum function after every reply.
+// Programs use it through generated code: a generated Configuration embeds Configuration, and
+// each generated method calls one entry point here (QuorumCall, AsyncCall, CorrectableCall,
+// CorrectableStreamCall, Multicast, their PerNode variants, RPCCall, Unicast).
 //
-// Which goroutine collects: the caller's, for ordered RPCs and quorum calls; a goroutine of the
-// call's own for async and correctable calls, which ends when the call does (quorum, every node
-// answered, context ended, or the manager closed). Only that goroutine touches the call's state.
+// One engine serves them all (engine.go). A call encodes its request once (once per node only
+// with per-node messages), then, on the caller's goroutine so that calls reach each node in the
+// order they were made, puts it into each node actor's mailbox through a call handle of package
+// internal/callproto. A node that cannot be sent to counts as that node's failure, and the call
+// goes on with the others. Then a collector takes the nodes' responses from the call's inbox
+// and feeds the tally (tally.go), which asks the quorum function after every reply. A call type
+// is a thin adapter over how its result is published: returned (ordered RPC, quorum call,
+// one-way calls), in a future (Async) or level by level (Correctable).
+//
+// The decisions are plain code, tested without a network: tally.go (quorum, levels, a node
+// counting once, incomplete calls), setalgebra.go (union and difference of sorted node-ID
+// lists) and errors.go (QuorumCallError and its text).
+//
+// Which goroutine collects: the caller's for ordered RPCs, quorum calls and waiting one-way
+// calls; a goroutine of the call's own for async and correctable calls, which ends when the
+// call does (quorum, every node heard from, context ended, or the manager closed) and contains
+// a panicking quorum function, as the synchronous collectors do (the call fails with Internal).
+// Only the collector touches a call after its requests are sent.
 //
 // Configurations are values and safe for concurrent use; Async and Correctable handles may be
 // read from any goroutine.

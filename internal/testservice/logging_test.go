@@ -43,7 +43,7 @@ func asUint64(v any) (uint64, bool) {
 	return 0, false
 }
 
-// TestLogging checks the log lines of DESIGN §6 with an observer at Debug: a quorum call's
+// TestLogging checks the log lines of the observability rules (docs/architecture.md, README) with an observer at Debug: a quorum call's
 // trace, and a node's lifecycle (connected, stream broken, closed).
 func TestLogging(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)

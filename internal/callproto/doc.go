@@ -1,0 +1,32 @@
+// Package callproto is the protocol between calls and nodes: the node actor, one per node,
+// and the Call handle through which a call engine sends to nodes and hears back. It is
+// internal so that users never reach message IDs, pending entries or mailboxes.
+//
+// A NodeActor alone owns its node's gRPC connection, its NodeStream and its reconnect state.
+// Goroutines and what they own, per node:
+//   - the actor goroutine drains the node's mailbox in FIFO order: requests from calls, which
+//     it puts on the stream, and events (first connection attempt, stream opened, stream
+//     broken, retry). It alone opens, sends on and drops the stream, so one client's messages
+//     reach the node in the order they were queued, whatever their call type. It registers a
+//     request as pending before sending it (pending.go);
+//   - the stream's receiver reads replies and delivers each, by message ID, to its call's
+//     inbox, which never makes it wait. When the stream breaks it fails every request sent on
+//     it and tells the actor;
+//   - a connection watcher waits for the connection to be ready, opens a stream and posts it
+//     to the actor; the actor never waits for a redial, so requests fail fast meanwhile. Only
+//     the first attempt is waited for, by requests in the mailbox, for at most ConnectWait;
+//   - timers only post messages.
+//
+// The pending table is shared by the actor (adds), the receiver (takes) and finishing calls
+// (forget); a mutex guards it and is held only for the map operation.
+//
+// A Call (call.go) is one call in flight: one message ID, an inbox (inbox.go) that node actors
+// deliver responses to without waiting (a stream call keeps each node's newest reply in a
+// slot), Next for the call's collector, and Finish, which carries the rule that no pending
+// entry outlives its call: the actor adds an entry and then checks the call's state, Finish
+// sets the state and then forgets the entries. A request is withdrawn (not sent) only if its
+// call's context ended while the call was still waiting.
+//
+// NodeActor's exported methods are safe for concurrent use. A Call's Enqueue, Fail, Next and
+// Finish belong to its owner (the goroutine sending, then the one collecting).
+package callproto
