@@ -25,9 +25,9 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // newTestManager returns a manager whose nodes connect (and fail) in the background.
-func newTestManager(t *testing.T) *manager.Manager {
+func newTestManager(t *testing.T, opts ...manager.Option) *manager.Manager {
 	t.Helper()
-	m := manager.New(manager.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	m := manager.New(append([]manager.Option{manager.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()))}, opts...)...)
 	t.Cleanup(func() { m.Close() })
 	return m
 }
@@ -513,5 +513,35 @@ func TestRPCCallErrors(t *testing.T) {
 	}
 	if _, err := New(m, WithNodeList(freeAddrs(t, 1))); err == nil {
 		t.Fatal("New on a closed manager succeeded")
+	}
+}
+
+func TestWithoutErrors(t *testing.T) {
+	m := newTestManager(t, manager.WithNoConnect())
+	c := mustConfig(t, m, WithNodeMap(map[string]uint32{"127.0.0.1:1001": 1, "127.0.0.1:1002": 2, "127.0.0.1:1003": 3, "127.0.0.1:1004": 4}))
+	qcErr := incompleteError(1, 4, []NodeError{
+		{NodeID: 2, Cause: status.Error(codes.Unavailable, "down")},
+		{NodeID: 4, Cause: status.Error(codes.DeadlineExceeded, "slow")},
+		{NodeID: 3, Cause: status.Error(codes.Unavailable, "down")},
+	})
+	for _, tt := range []struct {
+		name  string
+		err   error
+		codes []codes.Code
+		want  []uint32
+	}{
+		{"every failed node", qcErr, nil, []uint32{1}},
+		{"wrapped", fmt.Errorf("write: %w", qcErr), nil, []uint32{1}},
+		{"only Unavailable", qcErr, []codes.Code{codes.Unavailable}, []uint32{1, 4}},
+		{"a code no node failed with", qcErr, []codes.Code{codes.Internal}, []uint32{1, 2, 3, 4}},
+		{"not a quorum call error", errors.New("other"), nil, []uint32{1, 2, 3, 4}},
+		{"nil", nil, nil, []uint32{1, 2, 3, 4}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustConfig(t, m, c.WithoutErrors(tt.err, tt.codes...))
+			if !slices.Equal(got.NodeIDs(), tt.want) {
+				t.Fatalf("nodes %v, want %v", got.NodeIDs(), tt.want)
+			}
+		})
 	}
 }
