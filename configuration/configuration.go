@@ -67,6 +67,14 @@ func (c Configuration) ids() *callproto.MsgIDs {
 
 var unusedIDs callproto.MsgIDs
 
+func (c Configuration) interceptors() []manager.ClientInterceptor {
+	if c.rt == nil {
+		return nil
+	}
+	ics, _ := c.rt.Interceptors.([]manager.ClientInterceptor)
+	return ics
+}
+
 func (c Configuration) logger() *zap.Logger {
 	if c.rt == nil {
 		return zap.NewNop()

@@ -14,6 +14,7 @@ import (
 	"github.com/quorumcall/gorums/internal/callproto"
 	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
+	"github.com/quorumcall/gorums/manager"
 )
 
 // sendMode says what a call does when a node's mailbox is full.
@@ -55,6 +56,10 @@ type call[Req, Resp proto.Message, Out any] struct {
 	// repliedWithStatus: the last failure the collector saw was a handler's status error
 	// (which an ordered RPC returns as is), not a node's.
 	repliedWithStatus bool
+	// outcomes are the interceptors' outcome functions, told in reverse order at the end.
+	outcomes []func(manager.CallOutcome)
+	// queuedOnly: a one-way call that returned once its messages were queued.
+	queuedOnly bool
 }
 
 // startCall encodes the request, puts it into each node actor's mailbox and returns the call,
@@ -66,7 +71,14 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 ) *call[Req, Resp, Out] {
 	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
 	n := len(cfg.nodes)
+	ctx, refused := c.intercept(ctx, r)
 	c.h = callproto.NewCall(ctx, cfg.ids(), r.kind, n)
+	if refused != nil {
+		c.done, c.err = true, refused
+		c.h.Finish(false)
+		c.tellOutcome()
+		return c
+	}
 	frames, asked := c.frames(ctx, r)
 	c.t.init(r.in, asked, r.kind == callproto.Stream, qf, lqf)
 	if asked == 0 {
@@ -75,6 +87,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 			c.err = nil
 		}
 		c.h.Finish(true)
+		c.tellOutcome()
 		return c
 	}
 	var full []int
@@ -138,6 +151,7 @@ func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
 	}
 	c.out, c.err = c.loop(onBetter)
 	c.h.Finish(c.err == nil)
+	c.tellOutcome()
 	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
 		// A one-way call has no quorum to reach: it succeeded if every message went out.
 		ok := c.err == nil && (c.t.qf != nil || c.t.lqf != nil || len(c.t.errs) == 0)
@@ -272,9 +286,61 @@ func (c *call[Req, Resp, Out]) returnAtOnce() {
 	failures := c.h.Failures()
 	c.h.Returned()
 	for _, r := range failures {
+		c.t.fail(r.NodeID, r.Err) // for the interceptors' outcome
 		c.trace(r.NodeID, r.Err)
 		if ce := c.log.Check(zap.WarnLevel, "one-way message dropped"); ce != nil {
 			ce.Write(logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.NodeID(r.NodeID), logfield.Error(r.Err))
 		}
+	}
+	c.queuedOnly = true
+	c.tellOutcome()
+}
+
+// intercept runs the manager's client interceptors before anything is sent: they may give the
+// call a new context or refuse it.
+func (c *call[Req, Resp, Out]) intercept(ctx context.Context, r request[Req]) (context.Context, error) {
+	ics := c.cfg.interceptors()
+	if len(ics) == 0 {
+		return ctx, nil
+	}
+	info := manager.CallInfo{Method: r.method, NodeIDs: make([]uint32, len(c.cfg.actors)), Request: r.in}
+	for i, a := range c.cfg.actors {
+		info.NodeIDs[i] = a.ID()
+	}
+	for _, ic := range ics {
+		next, outcome, err := ic(ctx, info)
+		if outcome != nil {
+			c.outcomes = append(c.outcomes, outcome)
+		}
+		if err != nil {
+			if ce := c.log.Check(zap.DebugLevel, "call refused by an interceptor"); ce != nil {
+				ce.Write(logfield.Method(r.method), logfield.Error(err))
+			}
+			return ctx, err
+		}
+		if next != nil {
+			ctx = next
+		}
+	}
+	return ctx, nil
+}
+
+// tellOutcome gives the interceptors' outcome functions the call's outcome, last first.
+func (c *call[Req, Resp, Out]) tellOutcome() {
+	if len(c.outcomes) == 0 {
+		return
+	}
+	o := manager.CallOutcome{Replies: len(c.t.replies), Latency: time.Since(c.start), Err: c.err}
+	if c.queuedOnly {
+		o.Replies = c.t.expected - len(c.t.errs) // queued; the call does not wait to hear more
+	}
+	if len(c.t.errs) > 0 {
+		o.Errors = make(map[uint32]error, len(c.t.errs))
+		for _, ne := range c.t.errs {
+			o.Errors[ne.NodeID] = ne.Cause
+		}
+	}
+	for i := len(c.outcomes) - 1; i >= 0; i-- {
+		c.outcomes[i](o)
 	}
 }

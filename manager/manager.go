@@ -42,7 +42,7 @@ func New(opts ...Option) *Manager {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Manager{
 		opts: o, ctx: ctx, cancel: cancel,
-		runtime: &callproto.Runtime{Logger: o.logger, DialTimeout: o.dialTimeout},
+		runtime: &callproto.Runtime{Logger: o.logger, DialTimeout: o.dialTimeout, Interceptors: o.interceptors},
 		nodes:   make(map[uint32]*Node), byAddr: make(map[string]*Node),
 	}
 }

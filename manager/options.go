@@ -37,15 +37,16 @@ var DefaultBackoff = backoff.Config{
 
 // options is the manager's configuration; every field has its default set by defaultOptions.
 type options struct {
-	dialOpts    []grpc.DialOption
-	dialTimeout time.Duration // 0: NewConfiguration does not wait for connections
-	logger      *zap.Logger
-	backoff     backoff.Config
-	sendBuffer  int
-	metadata    metadata.MD
-	perNodeMD   func(nodeID uint32) metadata.MD
-	connectWait time.Duration
-	noConnect   bool
+	dialOpts     []grpc.DialOption
+	dialTimeout  time.Duration // 0: NewConfiguration does not wait for connections
+	logger       *zap.Logger
+	backoff      backoff.Config
+	sendBuffer   int
+	metadata     metadata.MD
+	perNodeMD    func(nodeID uint32) metadata.MD
+	connectWait  time.Duration
+	noConnect    bool
+	interceptors []ClientInterceptor
 }
 
 func defaultOptions() options {

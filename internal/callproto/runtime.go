@@ -15,4 +15,7 @@ type Runtime struct {
 	Logger      *zap.Logger
 	DialTimeout time.Duration // NewConfiguration waits this long for new nodes; 0: no wait
 	Closed      atomic.Bool   // the manager has closed
+	// Interceptors holds the manager's client interceptors, a []manager.ClientInterceptor
+	// (typed any: this package is below manager); nil if there are none.
+	Interceptors any
 }
