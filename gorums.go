@@ -35,6 +35,13 @@ type (
 	Error = configuration.NodeError
 	// MultiSorter sorts nodes by several orders; see OrderedBy.
 	MultiSorter = manager.MultiSorter
+	// ClientInterceptor is called before every call and told its outcome; see
+	// manager.ClientInterceptor and WithInterceptors.
+	ClientInterceptor = manager.ClientInterceptor
+	// CallInfo describes a call to a ClientInterceptor.
+	CallInfo = manager.CallInfo
+	// CallOutcome is what a ClientInterceptor is told when a call has ended.
+	CallOutcome = manager.CallOutcome
 	// CallOption configures a one-way call.
 	CallOption = configuration.CallOption
 )
@@ -128,6 +135,12 @@ func WithConnectWait(d time.Duration) ManagerOption { return manager.WithConnect
 // WithNoConnect makes a manager whose nodes never connect: they have IDs and addresses, and
 // configurations of them can be made, but requests to them fail with Unavailable.
 func WithNoConnect() ManagerOption { return manager.WithNoConnect() }
+
+// WithInterceptors adds client interceptors to a manager: each is called before every call of
+// every call type, may add outgoing metadata or refuse the call, and is told the outcome.
+func WithInterceptors(interceptors ...ClientInterceptor) ManagerOption {
+	return manager.WithInterceptors(interceptors...)
+}
 
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }

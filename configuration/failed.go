@@ -9,10 +9,10 @@ func FailedAsync[Out any](err error) *Async[Out] {
 }
 
 // FailedCorrectable returns the handle of a correctable call that failed before it sent
-// anything: it is done at no level, and Get returns the zero Out, level 0 and err.
+// anything: it is done at no level, and Get returns the zero Out, LevelNotSet and err.
 func FailedCorrectable[Out any](err error) *Correctable[Out] {
 	c := newCorrectable[Out]()
 	var zero Out
-	c.publish(zero, 0, true, err)
+	c.publish(zero, LevelNotSet, true, err)
 	return c
 }

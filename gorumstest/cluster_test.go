@@ -246,7 +246,4 @@ func TestNewManagerOptions(t *testing.T) {
 	if _, err := mgr.NewConfiguration(&ts.QSpec{Q: 1}, c.NodeList()); err != nil {
 		t.Fatalf("NewConfiguration waiting for the in-memory server: %v", err)
 	}
-	if got := mgr.DialTimeout(); got != 10*time.Second {
-		t.Errorf("DialTimeout = %v, want the option given to NewManager", got)
-	}
 }

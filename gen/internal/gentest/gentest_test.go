@@ -96,8 +96,8 @@ func TestNoQuorumSpec(t *testing.T) {
 				<-corr.Done()
 				r, level, err := corr.Get()
 				check(method, err)
-				if r != nil || level != 0 {
-					t.Errorf("%s: Get = %v at level %d, want nothing at level 0", method, r, level)
+				if r != nil || level != gorums.LevelNotSet {
+					t.Errorf("%s: Get = %v at level %d, want nothing at LevelNotSet", method, r, level)
 				}
 			}
 		})
