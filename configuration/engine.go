@@ -46,7 +46,7 @@ type request[Req proto.Message] struct {
 type call[Req, Resp proto.Message, Out any] struct {
 	cfg    Configuration
 	method string
-	h      *callproto.Call
+	h      callproto.Call
 	t      tally[Req, Resp, Out]
 	start  time.Time
 	log    *zap.Logger
@@ -72,7 +72,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
 	n := len(cfg.nodes)
 	ctx, refused := c.intercept(ctx, r)
-	c.h = callproto.NewCall(ctx, cfg.ids(), r.kind, n)
+	c.h.Init(ctx, cfg.ids(), r.kind, n)
 	if refused != nil {
 		c.done, c.err = true, refused
 		c.h.Finish(false)

@@ -60,17 +60,29 @@ type Call struct {
 	kind  Kind
 	state atomic.Uint32
 	inbox inbox
-	// sentTo holds, by node index, the node the request was queued for (nil if none), and
-	// answered whether its final response has been taken: Finish forgets the others.
-	sentTo   []*NodeActor
-	answered []bool
+	// sent holds, by node index, the node the request was queued for (nil if none) and
+	// whether its final response has been taken: Finish forgets the others.
+	sent []sentTo
+}
+
+type sentTo struct {
+	node     *NodeActor
+	answered bool
 }
 
 // NewCall returns the handle of a call to n nodes, with a fresh message ID from ids.
 func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
-	c := &Call{ctx: ctx, msgID: ids.Next(), kind: kind, sentTo: make([]*NodeActor, n), answered: make([]bool, n)}
-	c.inbox.init(n, kind == Stream)
+	c := &Call{}
+	c.Init(ctx, ids, kind, n)
 	return c
+}
+
+// Init makes c the handle of a new call, as NewCall does, for a Call that is part of a
+// larger value (one allocation per call instead of two).
+func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
+	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
+	c.sent = make([]sentTo, n)
+	c.inbox.init(n, kind == Stream)
 }
 
 // MsgID returns the call's message ID.
@@ -92,7 +104,7 @@ func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) err
 	}
 	switch {
 	case err == nil:
-		c.sentTo[i] = node
+		c.sent[i].node = node
 		return nil
 	case err == actor.ErrStopped:
 		return node.closedError()
@@ -133,7 +145,7 @@ func (c *Call) take() []Response {
 	batch := c.inbox.take()
 	for _, r := range batch {
 		if c.kind != Stream || r.Err != nil {
-			c.answered[r.Index] = true
+			c.sent[r.Index].answered = true
 		}
 	}
 	return batch
@@ -153,9 +165,9 @@ func (c *Call) Finish(withResult bool) {
 	if c.kind == OneWay {
 		return // one-way requests are never pending
 	}
-	for i, n := range c.sentTo {
-		if n != nil && !c.answered[i] {
-			n.pending.remove(c.msgID)
+	for _, s := range c.sent {
+		if s.node != nil && !s.answered {
+			s.node.pending.remove(c.msgID)
 		}
 	}
 }

@@ -20,8 +20,8 @@ type inbox struct {
 }
 
 func (b *inbox) init(nodes int, stream bool) {
-	b.queue = make([]Response, 0, nodes)
-	b.spare = make([]Response, 0, nodes)
+	both := make([]Response, 2*nodes) // one allocation for the two buffers
+	b.queue, b.spare = both[:0:nodes], both[nodes:nodes:2*nodes]
 	b.wake = make(chan struct{}, 1)
 	if stream {
 		b.slot = make([]int32, nodes)
