@@ -264,7 +264,7 @@ func TestStopAndRestartWhileRunning(t *testing.T) {
 	if got := s.do(t, "read k"); got != `read k: "v2"` {
 		t.Errorf("with one server stopped: %s", got)
 	}
-	if got := s.do(t, "rpc "+down+" read k"); !strings.Contains(got, "failed: rpc error: code = ") {
+	if got := s.do(t, "rpc "+down+" read k"); !strings.Contains(got, "failed: node ") || !strings.Contains(got, "code = Unavailable") {
 		t.Errorf("on the stopped server: %s", got)
 	}
 	s.do(t, "nodes")
@@ -421,7 +421,7 @@ func TestDemo(t *testing.T) {
 		"The server of node 2 (",
 		"> write color green\nwrite color green: ok\n",
 		"> read color\nread color: \"green\"\n",
-		"> rpc 2 read color\nrpc 2 read color: failed: rpc error: code = ",
+		"> rpc 2 read color\nrpc 2 read color: failed: node ",
 		"2 of 3 up: a quorum (2)",
 		"The server of node 1 (",
 		"> read color\nread color: failed: ",

@@ -198,6 +198,7 @@ func (a *actorState) streamMetadata() metadata.MD {
 // install makes stream the node's stream and starts its receiver.
 func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, cancel context.CancelFunc) {
 	a.gen++
+	a.node.liveGen.Store(a.gen)
 	a.stream, a.cancelStream = stream, cancel
 	a.attempted = true
 	a.node.gotReply.Store(false)
@@ -209,6 +210,7 @@ func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, canc
 
 // dropStream forgets the current stream after it failed, and has a new one opened.
 func (a *actorState) dropStream(ctx context.Context, err error) {
+	a.node.liveGen.Store(0)
 	a.cancelStream()
 	a.stream, a.cancelStream = nil, nil
 	a.node.setLastErr(err)
@@ -339,6 +341,11 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 				// (Unavailable) rather than the Canceled error of the stream's context.
 				return
 			}
+			if n.liveGen.Load() != gen {
+				// The actor dropped this stream (a send on it failed), recorded why and failed
+				// what was pending on it; the Canceled error seen here is only the drop.
+				return
+			}
 			// Record the error before failing the calls, so a caller that sees its call fail
 			// also sees LastErr.
 			n.setLastErr(err)
@@ -403,6 +410,7 @@ func (a *actorState) stop() {
 	if a.retry != nil {
 		a.retry.Stop()
 	}
+	a.node.liveGen.Store(0)
 	if a.cancelStream != nil {
 		a.cancelStream()
 	}

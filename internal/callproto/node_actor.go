@@ -56,6 +56,9 @@ type NodeActor struct {
 	latency atomic.Int64 // moving average of reply latency, in nanoseconds
 	// gotReply is set by the stream's receiver once the current stream has carried a reply.
 	gotReply atomic.Bool
+	// liveGen is the generation of the stream the actor has, 0 if none: a receiver whose
+	// stream the actor dropped knows that its error is the drop's, not news.
+	liveGen atomic.Uint64
 	// maxSend is the largest message gRPC will send on the node's stream (0: no limit we
 	// know of), read from the stream's call options when it opens (limits.go).
 	maxSend atomic.Int64

@@ -706,3 +706,37 @@ func TestOversizedRequestFailsAloneStreamStaysUp(t *testing.T) {
 		t.Fatalf("LastErr = %v: the stream must not have broken", n.LastErr())
 	}
 }
+
+// When a server goes away, the node's requests and its LastErr say Unavailable, whichever of
+// the actor's send and the stream's receiver notices first; never the Canceled of the stream
+// the actor dropped.
+func TestStoppedServerIsUnavailableNotCanceled(t *testing.T) {
+	for i := range 30 {
+		ts := startServer(t)
+		n := startNode(t, ts.addr)
+		ctx := testCtx(t)
+		decode(t, send(t, ctx, n, echoMethod, "warm").wait(t))
+		ts.Stop()
+		for j := 0; ; j++ {
+			r := send(t, ctx, n, echoMethod, "after").wait(t)
+			if r.Err == nil {
+				if j > 1000 {
+					t.Fatal("requests still answered long after the server stopped")
+				}
+				continue
+			}
+			if status.Code(r.Err) != codes.Unavailable {
+				t.Fatalf("round %d: request after the server stopped: %v, want Unavailable", i, r.Err)
+			}
+			break
+		}
+		if err := n.LastErr(); status.Code(err) == codes.Canceled || err == nil {
+			t.Fatalf("round %d: LastErr = %v", i, err)
+		}
+		r := send(t, ctx, n, echoMethod, "later").wait(t)
+		if status.Code(r.Err) != codes.Unavailable {
+			t.Fatalf("round %d: a later request: %v, want Unavailable", i, r.Err)
+		}
+		n.Close()
+	}
+}
