@@ -62,16 +62,16 @@ func (c config) quorumFor(n int) int {
 }
 
 const usageText = `usage:
-  gorums-bench [flags]                   measure on in-process servers on loopback
-  gorums-bench -remotes a:p,b:p,... [flags]  measure the benchmark servers at these addresses
-  gorums-bench -server host:port         serve a benchmark server (Gorums and both gRPC
-                                         baselines) until SIGINT or SIGTERM
+  gorums-bench [flags]                        measure on in-process servers on loopback
+  gorums-bench -remotes h:p,h:p,... [flags]   measure the benchmark servers at these addresses
+  gorums-bench -server host:port              serve a benchmark server (Gorums and both gRPC
+                                              baselines) until SIGINT or SIGTERM
 
 Every run drives the benchmark in a closed loop: each caller makes its next call when the
 previous one returned. Gorums and the baselines take turns, repetition by repetition, and each
 ratio is the median of the per-repetition ratios. The command behind the README's table:
 
-  gorums-bench -bench qc -servers 3,5,9 -callers 1,16 -payload 100 -reps 3
+  gorums-bench -bench qc -servers 3,5,9 -callers 1,16 -payload 100 -reps 3 -format markdown
 
 flags:
 `
