@@ -17,7 +17,10 @@
 //   - the gRPC handler goroutine waits for the stream to end or drain, then closes the
 //     reply queue, waiting for a write in progress.
 //
-// So an idle stream holds two goroutines (gRPC's and the receive loop) and no queue.
+// So an idle stream holds two goroutines and no queue: the receive loop, blocked reading, and
+// gRPC's handler goroutine, which cannot be the receive loop itself because only its return
+// ends the stream, and a draining stream must be ended while its receive loop still waits
+// for a request.
 //
 // Memory is bounded per stream and per server. A stream's queued replies are bounded in bytes
 // (WithReplyBufferBytes) and in number (WithReceiveBufferSize); at the bound its handlers wait
