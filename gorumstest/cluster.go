@@ -32,7 +32,7 @@ type Server interface {
 type Cluster struct {
 	t         testing.TB
 	opts      options
-	newServer func(i int) Server
+	newServer func(c *Cluster, i int) Server
 	addrs     []string // fixed at creation
 
 	mu      sync.Mutex
@@ -56,22 +56,49 @@ type member struct {
 // with NewManager after the cluster are closed first).
 func NewCluster(t testing.TB, n int, newServer func(i int) Server, opts ...Option) *Cluster {
 	t.Helper()
+	return newCluster(t, n, func(_ *Cluster, i int) Server { return newServer(i) }, opts)
+}
+
+// newCluster starts n servers made by newServer. Every server listens before the first is
+// made, so that newServer may hand each server the addresses of all (as replicas need).
+func newCluster(t testing.TB, n int, newServer func(c *Cluster, i int) Server, opts []Option) *Cluster {
+	t.Helper()
 	c := &Cluster{t: t, opts: defaultOptions(), newServer: newServer}
 	for _, o := range opts {
 		o.apply(&c.opts)
 	}
 	t.Cleanup(c.stopAll)
+	listeners := make([]net.Listener, n)
 	for i := range n {
 		lis, addr, err := c.listen("127.0.0.1:0")
 		if err != nil {
+			for _, l := range listeners[:i] {
+				_ = l.Close()
+			}
 			t.Fatalf("gorumstest: server %d: %v", i, err)
 		}
+		listeners[i] = lis
 		c.addrs = append(c.addrs, addr)
 		m := &member{gate: newGate()}
+		// An in-memory server can be dialed as soon as it listens, as a loopback one can:
+		// the servers made first connect to the later ones, which accept once they serve.
+		m.mem, _ = lis.(*bufconn.Listener)
 		c.mu.Lock()
 		c.members = append(c.members, m)
 		c.mu.Unlock()
+	}
+	served := 0
+	defer func() { // newServer may fail the test: close the listeners not served
+		for _, l := range listeners[served:] {
+			_ = l.Close()
+		}
+	}()
+	for i, lis := range listeners {
+		c.mu.Lock()
+		m := c.members[i]
+		c.mu.Unlock()
 		c.serve(i, m, lis)
+		served = i + 1
 	}
 	return c
 }
@@ -101,7 +128,7 @@ func (c *Cluster) listen(addr string) (net.Listener, string, error) {
 
 // serve starts server i on lis.
 func (c *Cluster) serve(i int, m *member, lis net.Listener) {
-	srv := c.newServer(i)
+	srv := c.newServer(c, i)
 	tcpAddr, _ := net.ResolveTCPAddr("tcp", c.addrs[i])
 	gl := &gatedListener{Listener: lis, gate: m.gate, addr: tcpAddr}
 	served := make(chan struct{})

@@ -34,6 +34,22 @@
 // holds back what they read and what they write, so the server's own goroutines keep running
 // but hear and say nothing.
 //
-// The package imports only the runtime packages (server side: any Server; client side:
-// manager and configuration), so the root package gorums can build gorums.TestSetup on it.
+// NewReplicas starts n replicas (package replica) that serve and call each other: replica i
+// has the ID NodeID(i) and the configuration of all n, and a setup function registers the
+// service on each, with handlers that make quorum calls on that configuration:
+//
+//	rs := gorumstest.NewReplicas(t, 3, func(i int, r *replica.Replica) {
+//		cfg := paxos.ConfigurationFromRaw(r.Configuration(), qspec)
+//		paxos.RegisterPaxosServer(r.Server(), newAcceptor(cfg, disks[i]))
+//	})
+//	rs.Stop(2)    // replica 2 crashes: its manager closes and its server stops
+//	rs.Restart(2) // setup is called for a new replica 2 at the same address
+//
+// Replicas is a Cluster, so Stop, Restart, Hang, Addrs and NodeList work as for servers, and
+// Replica(i) returns replica i. In a Cluster, every server listens before the first is made,
+// so each replica is made with the addresses of all.
+//
+// The package imports only the runtime packages (server side: any Server, and package
+// replica; client side: manager and configuration), so the root package gorums can build
+// gorums.TestSetup on it.
 package gorumstest

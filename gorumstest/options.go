@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/backoff"
+
+	"github.com/quorumcall/gorums/replica"
 )
 
 // Defaults of the cluster's options, all in one place.
@@ -27,6 +29,7 @@ var Backoff = backoff.Config{
 type options struct {
 	bufconn     bool
 	bufconnSize int
+	replicaOpts []replica.Option
 }
 
 func defaultOptions() options {
@@ -47,4 +50,11 @@ func (f optionFunc) apply(o *options) { f(o) }
 // clients must dial with the cluster's DialOptions (ManagerOptions includes them).
 func WithBufconn() Option {
 	return optionFunc(func(o *options) { o.bufconn = true })
+}
+
+// WithReplicaOptions adds options of the replicas that NewReplicas starts, after the ones it
+// sets itself (transport credentials, the quick Backoff and, with WithBufconn, the dialer).
+// Clusters of plain servers ignore it.
+func WithReplicaOptions(opts ...replica.Option) Option {
+	return optionFunc(func(o *options) { o.replicaOpts = append(o.replicaOpts, opts...) })
 }
