@@ -53,10 +53,14 @@
 // a quorum call (Example), a server (Example_server), an asynchronous call (ExampleAsync), a
 // correctable call (ExampleCorrectable), a multicast (ExampleMulticast), the configuration
 // algebra (ExampleNodeListOption), a handler that calls Release (ExampleServerCtx) and the
-// error of a call without a quorum (ExampleQuorumCallError). Package quorum has stock quorum
-// functions, and package gorumstest runs servers inside a test, to stop, restart and hang them
-// (TestSetup, kept from Gorums v0.7, is built on it). The repository's README walks through
-// all of it, and docs/architecture.md in the repository explains the design.
+// error of a call without a quorum (ExampleQuorumCallError); client interceptors
+// (ExampleWithInterceptors) and configurations from failures and latency
+// (ExampleRawConfiguration_WithoutErrors, ExampleRawConfiguration_Fastest). NewReplica
+// makes a replica that serves the service and calls the other replicas (package replica).
+// Package quorum has stock quorum functions, and package gorumstest runs servers or replicas
+// inside a test, to stop, restart and hang them (TestSetup, kept from Gorums v0.7, is built
+// on it). The repository's README walks through all of it, and docs/architecture.md in the
+// repository explains the design.
 //
 // This package holds no logic of its own: its types are aliases of, and its functions thin
 // wrappers over, the packages that do the work; go doc those for the methods of the aliases:
