@@ -60,6 +60,11 @@ type actorState struct {
 	node *NodeActor
 	cfg  Config
 	conn *grpc.ClientConn // nil with NoConnect
+	ctx  context.Context  // the actor's context, for goroutines started by an inline send
+
+	// sentBytes counts the bytes put on the node's streams, all streams together; with the
+	// node's readMark it tells whether an inline send surely has room (run_token.go).
+	sentBytes int64
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc
@@ -76,6 +81,7 @@ type actorState struct {
 }
 
 func (a *actorState) handle(ctx context.Context, m nodeMsg) {
+	a.ctx = ctx
 	if a.first != nil {
 		select {
 		case r := <-a.first:
@@ -138,8 +144,9 @@ func (a *actorState) put(ctx context.Context, r request) {
 			"request of %d bytes is larger than the %d bytes allowed (grpc.MaxCallSendMsgSize); it was not sent", len(r.frame.Bytes), limit))
 		return
 	}
+	a.sentBytes += int64(len(r.frame.Bytes))
 	if c.kind != OneWay {
-		n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now()})
+		n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now(), offset: a.sentBytes})
 		// Add, then check (the protocol of Call): either this sees the call ended or its
 		// Finish sees the entry.
 		switch c.state.Load() {
@@ -160,10 +167,11 @@ func (a *actorState) put(ctx context.Context, r request) {
 			err = errors.New("stream closed by the server") // a transport failure
 		}
 		err = unavailable(err)
-		if c.kind != OneWay {
-			n.pending.remove(c.msgID)
+		// The stream's receiver may have failed the pending request already, as the stream
+		// broke; a node answers a call once.
+		if _, stillPending := n.pending.remove(c.msgID); stillPending || c.kind == OneWay {
+			a.fail(r, err)
 		}
-		a.fail(r, err)
 		a.dropStream(ctx, err)
 		a.failPending(a.gen, false, err)
 		return
@@ -199,6 +207,7 @@ func (a *actorState) streamMetadata() metadata.MD {
 func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, cancel context.CancelFunc) {
 	a.gen++
 	a.node.liveGen.Store(a.gen)
+	a.node.readMark.Store(a.sentBytes) // nothing sent before this stream is unread on it
 	a.stream, a.cancelStream = stream, cancel
 	a.attempted = true
 	a.node.gotReply.Store(false)
@@ -231,7 +240,7 @@ func (a *actorState) dropStream(ctx context.Context, err error) {
 	if a.retry != nil {
 		a.retry.Stop()
 	}
-	a.retry = time.AfterFunc(d, func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgRetry}) })
+	a.retry = time.AfterFunc(d, func() { a.node.tryPost(nodeMsg{kind: msgRetry}) })
 	a.node.log.Info("reconnecting", logfield.Backoff(d))
 }
 
@@ -253,7 +262,7 @@ func (a *actorState) firstAttempt(ctx context.Context) {
 		// the outcome of the first attempt.
 		stream, cancel, err := a.openStream(ctx, md)
 		first <- openResult{stream: stream, cancel: cancel, err: err}
-		_ = a.node.mailbox.TrySend(nodeMsg{kind: msgFirstDone}) // a full mailbox: the next message takes it
+		a.node.tryPost(nodeMsg{kind: msgFirstDone}) // a full mailbox: the next message takes it
 	}()
 	timer := time.NewTimer(a.cfg.ConnectWait)
 	defer timer.Stop()
@@ -304,7 +313,7 @@ func (a *actorState) watch(ctx context.Context) {
 // post gives the actor m, waiting for room; it reports false if the node has stopped, in
 // which case an opened stream is closed here.
 func (a *actorState) post(ctx context.Context, m nodeMsg) bool {
-	if a.node.mailbox.Send(ctx, m) != nil {
+	if a.node.post(ctx, m) != nil {
 		if m.cancel != nil {
 			m.cancel()
 		}
@@ -351,7 +360,7 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 			n.setLastErr(err)
 			a.failPending(gen, false, unavailable(err))
 			// Tell the actor; if it has stopped, its stop already failed what was pending.
-			_ = n.mailbox.Send(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
+			_ = n.post(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
 			return
 		}
 		e, ok := n.pending.take(m.MessageID)
@@ -362,6 +371,7 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 			continue
 		}
 		n.recordLatency(time.Since(e.sentAt))
+		n.markRead(e.offset)
 		n.gotReply.Store(true)
 		e.call.deliver(Response{Index: e.index, NodeID: n.id, Payload: m.Payload, Status: m.Status})
 	}
@@ -389,12 +399,14 @@ func (a *actorState) reject(m nodeMsg, _ error) {
 // function, logger cores, gRPC interceptors). A request fails with Internal; if it was answered
 // already, the call counts the node once and ignores this.
 func (a *actorState) onPanic(m nodeMsg, err error) {
+	a.node.runMu.Lock()
+	defer a.node.runMu.Unlock()
 	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
 	if m.kind != msgRequest {
 		if a.stream == nil && !a.watching && a.retry == nil {
 			// A failed connect must still be retried.
 			a.attempted = true
-			a.retry = time.AfterFunc(backoffDelay(a.cfg.Backoff, 1), func() { _ = a.node.mailbox.TrySend(nodeMsg{kind: msgRetry}) })
+			a.retry = time.AfterFunc(backoffDelay(a.cfg.Backoff, 1), func() { a.node.tryPost(nodeMsg{kind: msgRetry}) })
 		}
 		return
 	}
@@ -405,8 +417,11 @@ func (a *actorState) onPanic(m nodeMsg, err error) {
 	a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", err))
 }
 
-// stop releases everything the actor owns; it runs on the actor's goroutine as it ends.
+// stop releases everything the actor owns; it runs on the actor's goroutine as it ends, holding
+// the run token so that no caller sends inline meanwhile.
 func (a *actorState) stop() {
+	a.node.runMu.Lock()
+	defer a.node.runMu.Unlock()
 	if a.retry != nil {
 		a.retry.Stop()
 	}

@@ -95,13 +95,7 @@ func (c *Call) Context() context.Context { return c.ctx }
 // node's mailbox until the call's context ends; without, a full mailbox fails at once with
 // ResourceExhausted. On error nothing was queued and no response will come for i.
 func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) error {
-	req := request{call: c, index: i, frame: frame}
-	var err error
-	if wait {
-		err = node.mailbox.Send(c.ctx, nodeMsg{kind: msgRequest, req: req})
-	} else {
-		err = node.mailbox.TrySend(nodeMsg{kind: msgRequest, req: req})
-	}
+	err := node.enqueue(request{call: c, index: i, frame: frame}, wait)
 	switch {
 	case err == nil:
 		c.sent[i].node = node

@@ -59,6 +59,11 @@ type NodeActor struct {
 	// liveGen is the generation of the stream the actor has, 0 if none: a receiver whose
 	// stream the actor dropped knows that its error is the drop's, not news.
 	liveGen atomic.Uint64
+
+	// The run token and its bookkeeping (run_token.go).
+	runMu    sync.Mutex   // held by whoever acts as the node's actor
+	queued   atomic.Int64 // messages in the mailbox or being handled
+	readMark atomic.Int64 // the stream offset up to which the server has read (replies show it)
 	// maxSend is the largest message gRPC will send on the node's stream (0: no limit we
 	// know of), read from the stream's call options when it opens (limits.go).
 	maxSend atomic.Int64
@@ -97,8 +102,8 @@ func StartNode(parent context.Context, cfg Config) (*NodeActor, error) {
 	n.state = st
 	// The first message starts the first connection attempt; requests that come meanwhile
 	// wait for it. The mailbox is new, so it has room.
-	_ = n.mailbox.TrySend(nodeMsg{kind: msgStart})
-	n.actor = actor.Start(parent, n.mailbox, st.handle, actor.Config[nodeMsg]{
+	n.tryPost(nodeMsg{kind: msgStart})
+	n.actor = actor.Start(parent, n.mailbox, n.handle, actor.Config[nodeMsg]{
 		Reject:  st.reject,
 		OnPanic: st.onPanic,
 		OnStop:  st.stop,

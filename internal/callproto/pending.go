@@ -11,6 +11,7 @@ type pendingEntry struct {
 	index  int    // the node's position in the call
 	gen    uint64 // the stream it was sent on
 	sentAt time.Time
+	offset int64 // the stream offset after it: its reply shows the server read that far
 }
 
 // pendingTable maps message IDs to the requests waiting for replies. The node actor adds, the
