@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ func runCalls(b *testing.B, call Call) {
 	}
 	b.Run("callers=1", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		ctx := context.Background()
 		for b.Loop() {
 			out, err := call(ctx, in)
@@ -42,6 +44,7 @@ func runCalls(b *testing.B, call Call) {
 	b.Run(fmt.Sprintf("callers=%d", p*runtime.GOMAXPROCS(0)), func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(p)
+		defer reportCPU(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			ctx := context.Background()
 			for pb.Next() {
@@ -268,4 +271,24 @@ func newTarget(tb testing.TB, n, quorum int) *Target {
 	}
 	tb.Cleanup(func() { _ = target.Close() })
 	return target
+}
+
+// reportCPU reports the process's CPU time (user and system, every goroutine: callers,
+// servers, gRPC) per operation, as cpu-ns/op. On a machine shared with other work it varies far
+// less than the time per operation, which waits for a core whenever another process has it.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
