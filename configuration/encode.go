@@ -9,14 +9,15 @@ import (
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
-// encodeRequest frames a request once, for every node of a call. Metadata attached to ctx with
+// encodeRequest frames a request into f. Metadata attached to ctx with
 // metadata.NewOutgoingContext or AppendToOutgoingContext travels in the envelope's entries.
-func encodeRequest(ctx context.Context, msgID uint64, method string, in proto.Message) (*wire.Frame, error) {
+func encodeRequest(ctx context.Context, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
 	b, err := wire.Encode(msgID, method, nil, outgoingEntries(ctx), in)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return wire.NewFrame(b), nil
+	f.Init(b)
+	return nil
 }
 
 func outgoingEntries(ctx context.Context) []wire.Entry {

@@ -47,6 +47,7 @@ type call[Req, Resp proto.Message, Out any] struct {
 	cfg    Configuration
 	method string
 	h      callproto.Call
+	frame  wire.Frame // the request, when every node gets the same
 	t      tally[Req, Resp, Out]
 	start  time.Time
 	log    *zap.Logger
@@ -257,8 +258,11 @@ func (f framesOf) frame(i int) frameOrErr {
 func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (framesOf, int) {
 	nodes := c.cfg.actors
 	if r.perNode == nil {
-		f, err := encodeRequest(ctx, c.h.MsgID(), r.method, r.in)
-		return framesOf{shared: frameOrErr{f, err}}, len(nodes)
+		// One encoding for every node, in the call's own frame: no allocation of its own.
+		if err := encodeRequest(ctx, &c.frame, c.h.MsgID(), r.method, r.in); err != nil {
+			return framesOf{shared: frameOrErr{err: err}}, len(nodes)
+		}
+		return framesOf{shared: frameOrErr{frame: &c.frame}}, len(nodes)
 	}
 	out := framesOf{perNode: make([]frameOrErr, len(nodes))}
 	asked := 0
@@ -268,8 +272,12 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 			continue
 		}
 		asked++
-		f, err := encodeRequest(ctx, c.h.MsgID(), r.method, msg)
-		out.perNode[i] = frameOrErr{f, err}
+		f := new(wire.Frame)
+		if err := encodeRequest(ctx, f, c.h.MsgID(), r.method, msg); err != nil {
+			out.perNode[i] = frameOrErr{err: err}
+			continue
+		}
+		out.perNode[i] = frameOrErr{frame: f}
 	}
 	return out, asked
 }

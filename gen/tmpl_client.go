@@ -55,7 +55,7 @@ func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}
 	if c.qspec == nil {
 		return nil, {{gorums "NoQuorumSpec"}}("{{.FullName}}")
 	}
-	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qspec.{{.QF}})
+	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qf.{{.QF}})
 }
 {{end}}
 
@@ -88,7 +88,7 @@ func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}
 	if c.qspec == nil {
 		return &{{.Handle}}{ {{- gorums (print "Failed" .HandleType)}}[*{{type .Out}}]({{gorums "NoQuorumSpec"}}("{{.FullName}}"))}
 	}
-	return &{{.Handle}}{ {{- gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qspec.{{.QF}})}
+	return &{{.Handle}}{ {{- gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qf.{{.QF}})}
 }
 {{- end}}
 `

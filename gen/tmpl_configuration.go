@@ -11,9 +11,20 @@ type Configuration struct {
 	{{gorums "RawConfiguration"}}
 {{- if .HasQuorumSpec}}
 	qspec QuorumSpec
+	qf    quorumFuncs
 {{- end}}
 	nodes []*Node
 }
+{{- if .HasQuorumSpec}}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+{{- range .QuorumMethods}}
+	{{.QF}} func(*{{type .Input.GoIdent}}, map[uint32]*{{type .Output.GoIdent}}) (*{{type .Out}}, {{if .Correctable}}int, {{end}}bool)
+{{- end}}
+}
+{{- end}}
 
 // ConfigurationFromRaw returns the configuration of raw's nodes
 {{- if .HasQuorumSpec}} whose quorum functions come
@@ -31,6 +42,11 @@ func ConfigurationFromRaw(raw {{gorums "RawConfiguration"}}, qspec QuorumSpec) *
 {{- if .HasQuorumSpec}}
 	if !{{gorums "NilQuorumSpec"}}(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+{{- range .QuorumMethods}}
+			{{.QF}}: qspec.{{.QF}},
+{{- end}}
+		}
 	}
 {{- end}}
 	for _, n := range raw.Nodes() {

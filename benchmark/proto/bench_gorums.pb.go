@@ -53,7 +53,16 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	QCQF      func(*Echo, map[uint32]*Echo) (*Echo, bool)
+	AsyncQCQF func(*Echo, map[uint32]*Echo) (*Echo, bool)
+	SlowQCQF  func(*Echo, map[uint32]*Echo) (*Echo, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +76,11 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			QCQF:      qspec.QCQF,
+			AsyncQCQF: qspec.AsyncQCQF,
+			SlowQCQF:  qspec.SlowQCQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -138,7 +152,7 @@ func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.QC")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qspec.QCQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qf.QCQF)
 }
 
 // AsyncQC is an asynchronous quorum call: it sends the request to every node of the
@@ -150,7 +164,7 @@ func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
 	if c.qspec == nil {
 		return &AsyncEcho{gorums.FailedAsync[*Echo](gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.AsyncQC"))}
 	}
-	return &AsyncEcho{gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qspec.AsyncQCQF)}
+	return &AsyncEcho{gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qf.AsyncQCQF)}
 }
 
 // SlowQC is a quorum call: it sends the request to every node of the configuration and
@@ -162,7 +176,7 @@ func (c *Configuration) SlowQC(ctx context.Context, in *Echo) (*Echo, error) {
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.SlowQC")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.SlowQC", in, c.qspec.SlowQCQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.SlowQC", in, c.qf.SlowQCQF)
 }
 
 // Multicast sends the request to every node of the configuration without waiting for

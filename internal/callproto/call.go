@@ -63,7 +63,13 @@ type Call struct {
 	// sent holds, by node index, the node the request was queued for (nil if none) and
 	// whether its final response has been taken: Finish forgets the others.
 	sent []sentTo
+	// Storage for calls of up to inlineNodes nodes, so that a call is one allocation.
+	sentArr [inlineNodes]sentTo
+	respArr [2 * inlineNodes]Response
 }
+
+// inlineNodes is the largest call whose per-node state lives inside the Call.
+const inlineNodes = 8
 
 type sentTo struct {
 	node     *NodeActor
@@ -81,8 +87,13 @@ func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
 // larger value (one allocation per call instead of two).
 func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
-	c.sent = make([]sentTo, n)
-	c.inbox.init(n, kind == Stream)
+	var both []Response
+	if n <= inlineNodes {
+		c.sent, both = c.sentArr[:n], c.respArr[:2*n]
+	} else {
+		c.sent, both = make([]sentTo, n), make([]Response, 2*n)
+	}
+	c.inbox.init(both, kind == Stream)
 }
 
 // MsgID returns the call's message ID.

@@ -19,8 +19,9 @@ type inbox struct {
 	wake   chan struct{}
 }
 
-func (b *inbox) init(nodes int, stream bool) {
-	both := make([]Response, 2*nodes) // one allocation for the two buffers
+// init sets the inbox up with both as its two buffers (two halves, one per node each).
+func (b *inbox) init(both []Response, stream bool) {
+	nodes := len(both) / 2
 	b.queue, b.spare = both[:0:nodes], both[nodes:nodes:2*nodes]
 	b.wake = make(chan struct{}, 1)
 	if stream {

@@ -54,7 +54,29 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	QuorumCallQF                    func(*Request, map[uint32]*Response) (*Response, bool)
+	QuorumCallPerNodeQF             func(*Request, map[uint32]*Response) (*Response, bool)
+	QuorumCallCustomReturnQF        func(*Request, map[uint32]*Response) (*MyResponse, bool)
+	QuorumCallComboQF               func(*Request, map[uint32]*Response) (*MyResponse, bool)
+	QuorumCallEmptyInQF             func(*emptypb.Empty, map[uint32]*Response) (*Response, bool)
+	QuorumCallEmptyOutQF            func(*Request, map[uint32]*emptypb.Empty) (*emptypb.Empty, bool)
+	QuorumCallAsyncQF               func(*Request, map[uint32]*Response) (*Response, bool)
+	QuorumCallAsyncPerNodeQF        func(*Request, map[uint32]*Response) (*Response, bool)
+	QuorumCallAsyncCustomReturnQF   func(*Request, map[uint32]*Response) (*MyResponse, bool)
+	QuorumCallAsyncEmptyQF          func(*Request, map[uint32]*emptypb.Empty) (*emptypb.Empty, bool)
+	CorrectableQF                   func(*Request, map[uint32]*Response) (*Response, int, bool)
+	CorrectablePerNodeQF            func(*Request, map[uint32]*Response) (*Response, int, bool)
+	CorrectableCustomReturnQF       func(*Request, map[uint32]*Response) (*MyResponse, int, bool)
+	CorrectableStreamQF             func(*Request, map[uint32]*Response) (*Response, int, bool)
+	CorrectableStreamPerNodeQF      func(*Request, map[uint32]*Response) (*Response, int, bool)
+	CorrectableStreamCustomReturnQF func(*Request, map[uint32]*Response) (*MyResponse, int, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -68,6 +90,24 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			QuorumCallQF:                    qspec.QuorumCallQF,
+			QuorumCallPerNodeQF:             qspec.QuorumCallPerNodeQF,
+			QuorumCallCustomReturnQF:        qspec.QuorumCallCustomReturnQF,
+			QuorumCallComboQF:               qspec.QuorumCallComboQF,
+			QuorumCallEmptyInQF:             qspec.QuorumCallEmptyInQF,
+			QuorumCallEmptyOutQF:            qspec.QuorumCallEmptyOutQF,
+			QuorumCallAsyncQF:               qspec.QuorumCallAsyncQF,
+			QuorumCallAsyncPerNodeQF:        qspec.QuorumCallAsyncPerNodeQF,
+			QuorumCallAsyncCustomReturnQF:   qspec.QuorumCallAsyncCustomReturnQF,
+			QuorumCallAsyncEmptyQF:          qspec.QuorumCallAsyncEmptyQF,
+			CorrectableQF:                   qspec.CorrectableQF,
+			CorrectablePerNodeQF:            qspec.CorrectablePerNodeQF,
+			CorrectableCustomReturnQF:       qspec.CorrectableCustomReturnQF,
+			CorrectableStreamQF:             qspec.CorrectableStreamQF,
+			CorrectableStreamPerNodeQF:      qspec.CorrectableStreamPerNodeQF,
+			CorrectableStreamCustomReturnQF: qspec.CorrectableStreamCustomReturnQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -229,7 +269,7 @@ func (c *Configuration) QuorumCall(ctx context.Context, in *Request) (*Response,
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCall")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCall", in, c.qspec.QuorumCallQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCall", in, c.qf.QuorumCallQF)
 }
 
 // QuorumCallPerNode is a quorum call: it sends the request to every node of the configuration and
@@ -239,7 +279,7 @@ func (c *Configuration) QuorumCallPerNode(ctx context.Context, in *Request, f fu
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallPerNode")
 	}
-	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallPerNode", in, f, c.qspec.QuorumCallPerNodeQF)
+	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallPerNode", in, f, c.qf.QuorumCallPerNodeQF)
 }
 
 // QuorumCallCustomReturn is a quorum call: it sends the request to every node of the configuration and
@@ -248,7 +288,7 @@ func (c *Configuration) QuorumCallCustomReturn(ctx context.Context, in *Request)
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCustomReturn")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCustomReturn", in, c.qspec.QuorumCallCustomReturnQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCustomReturn", in, c.qf.QuorumCallCustomReturnQF)
 }
 
 // QuorumCallCombo is a quorum call: it sends the request to every node of the configuration and
@@ -258,7 +298,7 @@ func (c *Configuration) QuorumCallCombo(ctx context.Context, in *Request, f func
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCombo")
 	}
-	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCombo", in, f, c.qspec.QuorumCallComboQF)
+	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCombo", in, f, c.qf.QuorumCallComboQF)
 }
 
 // QuorumCallEmptyIn is a quorum call: it sends the request to every node of the configuration and
@@ -267,7 +307,7 @@ func (c *Configuration) QuorumCallEmptyIn(ctx context.Context, in *emptypb.Empty
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyIn")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyIn", in, c.qspec.QuorumCallEmptyInQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyIn", in, c.qf.QuorumCallEmptyInQF)
 }
 
 // QuorumCallEmptyOut is a quorum call: it sends the request to every node of the configuration and
@@ -276,7 +316,7 @@ func (c *Configuration) QuorumCallEmptyOut(ctx context.Context, in *Request) (*e
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyOut")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyOut", in, c.qspec.QuorumCallEmptyOutQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyOut", in, c.qf.QuorumCallEmptyOutQF)
 }
 
 // QuorumCallAsync is an asynchronous quorum call: it sends the request to every node of the
@@ -286,7 +326,7 @@ func (c *Configuration) QuorumCallAsync(ctx context.Context, in *Request) *Async
 	if c.qspec == nil {
 		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsync"))}
 	}
-	return &AsyncResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsync", in, c.qspec.QuorumCallAsyncQF)}
+	return &AsyncResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsync", in, c.qf.QuorumCallAsyncQF)}
 }
 
 // QuorumCallAsyncPerNode is an asynchronous quorum call: it sends the request to every node of the
@@ -297,7 +337,7 @@ func (c *Configuration) QuorumCallAsyncPerNode(ctx context.Context, in *Request,
 	if c.qspec == nil {
 		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncPerNode"))}
 	}
-	return &AsyncResponse{gorums.AsyncCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncPerNode", in, f, c.qspec.QuorumCallAsyncPerNodeQF)}
+	return &AsyncResponse{gorums.AsyncCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncPerNode", in, f, c.qf.QuorumCallAsyncPerNodeQF)}
 }
 
 // QuorumCallAsyncCustomReturn is an asynchronous quorum call: it sends the request to every node of the
@@ -307,7 +347,7 @@ func (c *Configuration) QuorumCallAsyncCustomReturn(ctx context.Context, in *Req
 	if c.qspec == nil {
 		return &AsyncMyResponse{gorums.FailedAsync[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncCustomReturn"))}
 	}
-	return &AsyncMyResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncCustomReturn", in, c.qspec.QuorumCallAsyncCustomReturnQF)}
+	return &AsyncMyResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncCustomReturn", in, c.qf.QuorumCallAsyncCustomReturnQF)}
 }
 
 // QuorumCallAsyncEmpty is an asynchronous quorum call: it sends the request to every node of the
@@ -317,7 +357,7 @@ func (c *Configuration) QuorumCallAsyncEmpty(ctx context.Context, in *Request) *
 	if c.qspec == nil {
 		return &AsyncEmpty{gorums.FailedAsync[*emptypb.Empty](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncEmpty"))}
 	}
-	return &AsyncEmpty{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncEmpty", in, c.qspec.QuorumCallAsyncEmptyQF)}
+	return &AsyncEmpty{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncEmpty", in, c.qf.QuorumCallAsyncEmptyQF)}
 }
 
 // Correctable is a correctable quorum call: it sends the request to every node of the
@@ -327,7 +367,7 @@ func (c *Configuration) Correctable(ctx context.Context, in *Request) *Correctab
 	if c.qspec == nil {
 		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.Correctable"))}
 	}
-	return &CorrectableResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.Correctable", in, c.qspec.CorrectableQF)}
+	return &CorrectableResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.Correctable", in, c.qf.CorrectableQF)}
 }
 
 // CorrectablePerNode is a correctable quorum call: it sends the request to every node of the
@@ -338,7 +378,7 @@ func (c *Configuration) CorrectablePerNode(ctx context.Context, in *Request, f f
 	if c.qspec == nil {
 		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectablePerNode"))}
 	}
-	return &CorrectableResponse{gorums.CorrectableCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectablePerNode", in, f, c.qspec.CorrectablePerNodeQF)}
+	return &CorrectableResponse{gorums.CorrectableCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectablePerNode", in, f, c.qf.CorrectablePerNodeQF)}
 }
 
 // CorrectableCustomReturn is a correctable quorum call: it sends the request to every node of the
@@ -348,7 +388,7 @@ func (c *Configuration) CorrectableCustomReturn(ctx context.Context, in *Request
 	if c.qspec == nil {
 		return &CorrectableMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableCustomReturn"))}
 	}
-	return &CorrectableMyResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableCustomReturn", in, c.qspec.CorrectableCustomReturnQF)}
+	return &CorrectableMyResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableCustomReturn", in, c.qf.CorrectableCustomReturnQF)}
 }
 
 // CorrectableStream is a correctable stream quorum call: it sends the request to every node of the
@@ -358,7 +398,7 @@ func (c *Configuration) CorrectableStream(ctx context.Context, in *Request) *Cor
 	if c.qspec == nil {
 		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStream"))}
 	}
-	return &CorrectableStreamResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStream", in, c.qspec.CorrectableStreamQF)}
+	return &CorrectableStreamResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStream", in, c.qf.CorrectableStreamQF)}
 }
 
 // CorrectableStreamPerNode is a correctable stream quorum call: it sends the request to every node of the
@@ -369,7 +409,7 @@ func (c *Configuration) CorrectableStreamPerNode(ctx context.Context, in *Reques
 	if c.qspec == nil {
 		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamPerNode"))}
 	}
-	return &CorrectableStreamResponse{gorums.CorrectableStreamCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamPerNode", in, f, c.qspec.CorrectableStreamPerNodeQF)}
+	return &CorrectableStreamResponse{gorums.CorrectableStreamCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamPerNode", in, f, c.qf.CorrectableStreamPerNodeQF)}
 }
 
 // CorrectableStreamCustomReturn is a correctable stream quorum call: it sends the request to every node of the
@@ -379,7 +419,7 @@ func (c *Configuration) CorrectableStreamCustomReturn(ctx context.Context, in *R
 	if c.qspec == nil {
 		return &CorrectableStreamMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamCustomReturn"))}
 	}
-	return &CorrectableStreamMyResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamCustomReturn", in, c.qspec.CorrectableStreamCustomReturnQF)}
+	return &CorrectableStreamMyResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamCustomReturn", in, c.qf.CorrectableStreamCustomReturnQF)}
 }
 
 // CallTypes is the server side of the CallTypes service: implement it and register the

@@ -53,7 +53,18 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	ReadQF            func(*ReadRequest, map[uint32]*Value) (*Value, bool)
+	ReadAsyncQF       func(*ReadRequest, map[uint32]*Value) (*Value, bool)
+	ReadCorrectableQF func(*ReadRequest, map[uint32]*Value) (*Value, int, bool)
+	WaitForQF         func(*ReadRequest, map[uint32]*Value) (*Value, bool)
+	WriteQF           func(*Value, map[uint32]*WriteResponse) (*WriteResponse, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +78,13 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			ReadQF:            qspec.ReadQF,
+			ReadAsyncQF:       qspec.ReadAsyncQF,
+			ReadCorrectableQF: qspec.ReadCorrectableQF,
+			WaitForQF:         qspec.WaitForQF,
+			WriteQF:           qspec.WriteQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -153,7 +171,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, erro
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("kv.KV.Read")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Read", in, c.qspec.ReadQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Read", in, c.qf.ReadQF)
 }
 
 // ReadAsync is an asynchronous quorum call: it sends the request to every node of the
@@ -165,7 +183,7 @@ func (c *Configuration) ReadAsync(ctx context.Context, in *ReadRequest) *AsyncVa
 	if c.qspec == nil {
 		return &AsyncValue{gorums.FailedAsync[*Value](gorums.NoQuorumSpec("kv.KV.ReadAsync"))}
 	}
-	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.ReadAsync", in, c.qspec.ReadAsyncQF)}
+	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.ReadAsync", in, c.qf.ReadAsyncQF)}
 }
 
 // ReadCorrectable is a correctable quorum call: it sends the request to every node of the
@@ -177,7 +195,7 @@ func (c *Configuration) ReadCorrectable(ctx context.Context, in *ReadRequest) *C
 	if c.qspec == nil {
 		return &CorrectableValue{gorums.FailedCorrectable[*Value](gorums.NoQuorumSpec("kv.KV.ReadCorrectable"))}
 	}
-	return &CorrectableValue{gorums.CorrectableCall(ctx, c.RawConfiguration, "kv.KV.ReadCorrectable", in, c.qspec.ReadCorrectableQF)}
+	return &CorrectableValue{gorums.CorrectableCall(ctx, c.RawConfiguration, "kv.KV.ReadCorrectable", in, c.qf.ReadCorrectableQF)}
 }
 
 // WaitFor is an asynchronous quorum call: it sends the request to every node of the
@@ -190,7 +208,7 @@ func (c *Configuration) WaitFor(ctx context.Context, in *ReadRequest) *AsyncValu
 	if c.qspec == nil {
 		return &AsyncValue{gorums.FailedAsync[*Value](gorums.NoQuorumSpec("kv.KV.WaitFor"))}
 	}
-	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.WaitFor", in, c.qspec.WaitForQF)}
+	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.WaitFor", in, c.qf.WaitForQF)}
 }
 
 // Write is a quorum call: it sends the request to every node of the configuration and
@@ -201,7 +219,7 @@ func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteResponse, e
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("kv.KV.Write")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Write", in, c.qspec.WriteQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Write", in, c.qf.WriteQF)
 }
 
 // Put sends the request to every node of the configuration without waiting for

@@ -53,7 +53,14 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	QuorumQF func(*Request, map[uint32]*Response) (*Response, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +74,9 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			QuorumQF: qspec.QuorumQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -131,7 +141,7 @@ func (c *Configuration) Quorum(ctx context.Context, in *Request) (*Response, err
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gorums.testservice.TestService.Quorum")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.testservice.TestService.Quorum", in, c.qspec.QuorumQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.testservice.TestService.Quorum", in, c.qf.QuorumQF)
 }
 
 // TestService is the server side of the TestService service: implement it and register the

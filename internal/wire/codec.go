@@ -11,21 +11,32 @@ import (
 const CodecName = "gorums"
 
 // Frame is a message that is already framed (see Encode). Sending a *Frame costs no encoding,
-// which is how one quorum call encodes its request once for all its nodes. A Frame made by
-// NewFrame also carries the buffer list gRPC writes from, made once however many streams it is
-// sent on. Its bytes must not change once it has been sent.
+// which is how one quorum call encodes its request once for all its nodes. A Frame set up by
+// Init (or NewFrame) also carries the buffer list gRPC writes from, inside the Frame itself, so
+// that sending it, on one stream or many, allocates nothing. Such a Frame must not be changed,
+// reused or copied once it has been sent: gRPC may still be writing from it after SendMsg
+// returns.
 type Frame struct {
-	Bytes   []byte
-	buffers mem.BufferSlice // Bytes as gRPC takes them; built by NewFrame, else per send
+	Bytes []byte
+	sb    mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
+	bufs  [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
+}
+
+// Init makes f a frame of b, ready to be sent on many streams.
+func (f *Frame) Init(b []byte) {
+	f.Bytes, f.sb = b, b
+	f.bufs[0] = &f.sb
 }
 
 // NewFrame returns a Frame of b, ready to be sent on many streams.
 func NewFrame(b []byte) *Frame {
-	return &Frame{Bytes: b, buffers: mem.BufferSlice{mem.SliceBuffer(b)}}
+	f := new(Frame)
+	f.Init(b)
+	return f
 }
 
 // sameBytes reports whether a and b are the same slice (not merely equal contents), so a
-// Frame whose Bytes were replaced after NewFrame is not sent with its old buffers.
+// Frame whose Bytes were replaced after Init is not sent with its old buffers.
 func sameBytes(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
@@ -44,8 +55,8 @@ func (Codec) Name() string { return CodecName }
 func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	switch m := v.(type) {
 	case *Frame:
-		if m.buffers != nil && sameBytes(m.buffers[0].ReadOnlyData(), m.Bytes) {
-			return m.buffers, nil
+		if m.bufs[0] != nil && sameBytes(m.sb, m.Bytes) {
+			return m.bufs[:], nil
 		}
 		return mem.BufferSlice{mem.SliceBuffer(m.Bytes)}, nil
 	case *Message:

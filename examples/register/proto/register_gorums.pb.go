@@ -53,7 +53,15 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	ReadQF  func(*ReadRequest, map[uint32]*Value) (*Value, bool)
+	WriteQF func(*Value, map[uint32]*WriteAck) (*WriteAck, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +75,10 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			ReadQF:  qspec.ReadQF,
+			WriteQF: qspec.WriteQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -127,7 +139,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, erro
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("register.Register.Read")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Read", in, c.qspec.ReadQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Read", in, c.qf.ReadQF)
 }
 
 // Write is a quorum call: it sends the request to every node of the configuration and
@@ -138,7 +150,7 @@ func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteAck, error)
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("register.Register.Write")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Write", in, c.qspec.WriteQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Write", in, c.qf.WriteQF)
 }
 
 // Register is the server side of the Register service: implement it and register the

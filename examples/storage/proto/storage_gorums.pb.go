@@ -53,7 +53,15 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	ReadQCQF  func(*ReadRequest, map[uint32]*State) (*State, bool)
+	WriteQCQF func(*State, map[uint32]*WriteResponse) (*WriteResponse, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +75,10 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			ReadQCQF:  qspec.ReadQCQF,
+			WriteQCQF: qspec.WriteQCQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -143,7 +155,7 @@ func (c *Configuration) ReadQC(ctx context.Context, in *ReadRequest) (*State, er
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("storage.Storage.ReadQC")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.ReadQC", in, c.qspec.ReadQCQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.ReadQC", in, c.qf.ReadQCQF)
 }
 
 // WriteQC is a quorum call: it sends the request to every node of the configuration and
@@ -154,7 +166,7 @@ func (c *Configuration) WriteQC(ctx context.Context, in *State) (*WriteResponse,
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("storage.Storage.WriteQC")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.WriteQC", in, c.qspec.WriteQCQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.WriteQC", in, c.qf.WriteQCQF)
 }
 
 // WriteMulticast sends the request to every node of the configuration without waiting for

@@ -53,7 +53,17 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	ReadQF       func(*Req, map[uint32]*Resp) (*Resp, bool)
+	ReadAsyncQF  func(*Req, map[uint32]*Resp) (*Resp, bool)
+	ReadLevelsQF func(*Req, map[uint32]*Resp) (*Resp, int, bool)
+	FollowQF     func(*Req, map[uint32]*Resp) (*Resp, int, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +77,12 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			ReadQF:       qspec.ReadQF,
+			ReadAsyncQF:  qspec.ReadAsyncQF,
+			ReadLevelsQF: qspec.ReadLevelsQF,
+			FollowQF:     qspec.FollowQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -154,7 +170,7 @@ func (c *Configuration) Read(ctx context.Context, in *Req) (*Resp, error) {
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gentest.Compat.Read")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gentest.Compat.Read", in, c.qspec.ReadQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gentest.Compat.Read", in, c.qf.ReadQF)
 }
 
 // ReadAsync is an asynchronous quorum call: it sends the request to every node of the
@@ -164,7 +180,7 @@ func (c *Configuration) ReadAsync(ctx context.Context, in *Req) *AsyncResp {
 	if c.qspec == nil {
 		return &AsyncResp{gorums.FailedAsync[*Resp](gorums.NoQuorumSpec("gentest.Compat.ReadAsync"))}
 	}
-	return &AsyncResp{gorums.AsyncCall(ctx, c.RawConfiguration, "gentest.Compat.ReadAsync", in, c.qspec.ReadAsyncQF)}
+	return &AsyncResp{gorums.AsyncCall(ctx, c.RawConfiguration, "gentest.Compat.ReadAsync", in, c.qf.ReadAsyncQF)}
 }
 
 // ReadLevels is a correctable quorum call: it sends the request to every node of the
@@ -174,7 +190,7 @@ func (c *Configuration) ReadLevels(ctx context.Context, in *Req) *CorrectableRes
 	if c.qspec == nil {
 		return &CorrectableResp{gorums.FailedCorrectable[*Resp](gorums.NoQuorumSpec("gentest.Compat.ReadLevels"))}
 	}
-	return &CorrectableResp{gorums.CorrectableCall(ctx, c.RawConfiguration, "gentest.Compat.ReadLevels", in, c.qspec.ReadLevelsQF)}
+	return &CorrectableResp{gorums.CorrectableCall(ctx, c.RawConfiguration, "gentest.Compat.ReadLevels", in, c.qf.ReadLevelsQF)}
 }
 
 // Follow is a correctable stream quorum call: it sends the request to every node of the
@@ -184,7 +200,7 @@ func (c *Configuration) Follow(ctx context.Context, in *Req) *CorrectableStreamR
 	if c.qspec == nil {
 		return &CorrectableStreamResp{gorums.FailedCorrectable[*Resp](gorums.NoQuorumSpec("gentest.Compat.Follow"))}
 	}
-	return &CorrectableStreamResp{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "gentest.Compat.Follow", in, c.qspec.FollowQF)}
+	return &CorrectableStreamResp{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "gentest.Compat.Follow", in, c.qf.FollowQF)}
 }
 
 // Push sends the request to every node of the configuration without waiting for

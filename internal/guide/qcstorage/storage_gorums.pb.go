@@ -53,7 +53,15 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	ReadQF  func(*ReadRequest, map[uint32]*State) (*State, bool)
+	WriteQF func(*State, map[uint32]*WriteResponse) (*WriteResponse, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +75,10 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			ReadQF:  qspec.ReadQF,
+			WriteQF: qspec.WriteQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -121,7 +133,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*State, erro
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gorumsexample.QCStorage.Read")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Read", in, c.qspec.ReadQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Read", in, c.qf.ReadQF)
 }
 
 // Write is a quorum call: it sends the request to every node of the configuration and
@@ -130,7 +142,7 @@ func (c *Configuration) Write(ctx context.Context, in *State) (*WriteResponse, e
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("gorumsexample.QCStorage.Write")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Write", in, c.qspec.WriteQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Write", in, c.qf.WriteQF)
 }
 
 // QCStorage is the server side of the QCStorage service: implement it and register the
