@@ -74,6 +74,9 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 	n := len(cfg.nodes)
 	ctx, refused := c.intercept(ctx, r)
 	c.h.Init(ctx, cfg.ids(), r.kind, n)
+	if r.kind != callproto.OneWay {
+		c.h.SetDecoder(decodeAs[Resp])
+	}
 	if refused != nil {
 		c.done, c.err = true, refused
 		c.h.Finish(false)
@@ -227,9 +230,14 @@ func decodeResponse[Resp proto.Message](r callproto.Response) (Resp, error) {
 	if r.Status != nil {
 		return zero, status.ErrorProto(r.Status)
 	}
+	return r.Reply.(Resp), nil
+}
+
+// decodeAs is the callproto.Decoder of calls whose replies are Resp messages.
+func decodeAs[Resp proto.Message](payload []byte) (proto.Message, error) {
 	resp := newMessage[Resp]()
-	if err := proto.Unmarshal(r.Payload, resp); err != nil {
-		return zero, status.Errorf(codes.Internal, "reply does not parse as %T: %v", resp, err)
+	if err := proto.Unmarshal(payload, resp); err != nil {
+		return nil, status.Errorf(codes.Internal, "reply does not parse as %T: %v", resp, err)
 	}
 	return resp, nil
 }

@@ -118,6 +118,7 @@ func (s *stream) receive() {
 			return
 		}
 		if m.DecodeErr != nil {
+			m.Release()
 			s.log.Warn("malformed message", logfield.Error(m.DecodeErr))
 			s.end(status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr))
 			return
@@ -134,11 +135,14 @@ func (s *stream) dispatch(m *wire.Message) bool {
 	out := replier{s: s, id: m.MessageID, method: m.Method}
 	h, ok := s.srv.handler(m.Method)
 	if !ok {
+		m.Release()
 		out.send(nil, status.Errorf(codes.Unimplemented, "gorums: method %q is not served here", m.Method))
 		return true
 	}
 	req := h.requestType.New().Interface()
-	if err := proto.Unmarshal(m.Payload, req); err != nil {
+	err := proto.Unmarshal(m.Payload, req) // copies what it keeps
+	m.Release()                            // so gRPC reuses the request's buffer at once
+	if err != nil {
 		out.send(nil, status.Errorf(codes.InvalidArgument, "gorums: request for %s does not parse as %s: %v", m.Method, h.requestType.Descriptor().FullName(), err))
 		return true
 	}

@@ -1,6 +1,7 @@
 package callproto
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -365,6 +366,7 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 		}
 		e, ok := n.pending.take(m.MessageID)
 		if !ok {
+			m.Release()
 			if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
 				ce.Write(logfield.MsgID(m.MessageID))
 			}
@@ -373,7 +375,17 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 		n.recordLatency(time.Since(e.sentAt))
 		n.markRead(e.offset)
 		n.gotReply.Store(true)
-		e.call.deliver(Response{Index: e.index, NodeID: n.id, Payload: m.Payload, Status: m.Status})
+		r := Response{Index: e.index, NodeID: n.id, Status: m.Status}
+		switch {
+		case m.Status != nil:
+		case e.call.decode != nil:
+			// Decoded here, from gRPC's buffer, which then goes back to its pool.
+			r.Reply, r.Err = e.call.decode(m.Payload)
+		default:
+			r.Payload = bytes.Clone(m.Payload)
+		}
+		m.Release()
+		e.call.deliver(r)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumcall/gorums/actor"
 	"github.com/quorumcall/gorums/internal/wire"
@@ -27,12 +28,18 @@ const (
 // closed, message refused), or, for a one-way call, that the message is on the stream (no
 // Err, nothing else).
 type Response struct {
-	Index   int    // the node's position in the call
-	NodeID  uint32 // the node's ID
-	Payload []byte // the reply, still encoded; it belongs to the call
+	Index   int           // the node's position in the call
+	NodeID  uint32        // the node's ID
+	Reply   proto.Message // the reply, decoded by the call's Decoder
+	Payload []byte        // the reply, still encoded, for a call without a Decoder
 	Status  *spb.Status
 	Err     error
 }
+
+// Decoder turns a reply's payload into the call's reply message. It runs on the node's
+// receiver, so it must be quick and safe for concurrent use; it keeps no reference to the
+// bytes, which go back to gRPC's buffer pool after it returns.
+type Decoder func(payload []byte) (proto.Message, error)
 
 // Call states. A call is open while its collector waits. It becomes returned when it ends with
 // a result, or with every node heard from, and abandoned when it ends because its context did.
@@ -55,9 +62,10 @@ const (
 // Send and Finish are called by the call's owner (the goroutine that sends, then the one that
 // collects; never both at once); node actors call deliver from any goroutine.
 type Call struct {
-	ctx   context.Context
-	msgID uint64
-	kind  Kind
+	ctx    context.Context
+	msgID  uint64
+	kind   Kind
+	decode Decoder // nil: replies are delivered as Payload copies
 	state atomic.Uint32
 	inbox inbox
 	// sent holds, by node index, the node the request was queued for (nil if none) and
@@ -95,6 +103,9 @@ func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	}
 	c.inbox.init(both, kind == Stream)
 }
+
+// SetDecoder makes the node receivers decode the call's replies with d.
+func (c *Call) SetDecoder(d Decoder) { c.decode = d }
 
 // MsgID returns the call's message ID.
 func (c *Call) MsgID() uint64 { return c.msgID }

@@ -70,15 +70,20 @@ func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	}
 }
 
-// Unmarshal decodes a framed message into a *Message, which keeps its own copy of the bytes
-// (gRPC reuses its buffers once Unmarshal returns). A malformed message is not an error here:
-// it is reported in the Message's DecodeErr, so that the receive loop, not gRPC, decides what
-// status the peer sees. gRPC would otherwise end the stream with its own Internal status.
+// Unmarshal decodes a framed message into a *Message. The Message's Payload aliases gRPC's
+// buffer, taken from its pool without a copy in the usual case of a message in one buffer, and
+// valid until the receiver calls Message.Release (or the next Unmarshal into the Message). A
+// malformed message is not an error here: it is reported in the Message's DecodeErr, so that
+// the receive loop, not gRPC, decides what status the peer sees. gRPC would otherwise end the
+// stream with its own Internal status.
 func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
 	m, ok := v.(*Message)
 	if !ok {
 		return fmt.Errorf("wire: cannot unmarshal into %T", v)
 	}
-	_ = m.Decode(data.Materialize())
+	m.Release()
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	_ = m.Decode(buf.ReadOnlyData())
+	m.held = buf
 	return nil
 }

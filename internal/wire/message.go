@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -40,6 +41,22 @@ type Message struct {
 	// names to expect returns its own copy, so that decoding allocates no string per message;
 	// one that has no use for the name returns "". Decode keeps it.
 	MethodOf func(name []byte) string
+
+	// held is the gRPC buffer Payload aliases, for a message filled by Codec.Unmarshal; it
+	// goes back to gRPC's pool on Release.
+	held mem.Buffer
+}
+
+// Release gives back the buffer that a message received through Codec.Unmarshal decodes from,
+// so gRPC can reuse it: a receive loop calls it once it is done with Payload, which is nil
+// afterwards. Every other field stays valid (they are copies). Releasing a message that holds
+// no buffer does nothing; Codec.Unmarshal releases what the message held before.
+func (m *Message) Release() {
+	if m.held != nil {
+		m.held.Free()
+		m.held = nil
+	}
+	m.Payload = nil
 }
 
 // ErrMalformed is wrapped by every decoding error.
