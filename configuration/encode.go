@@ -12,7 +12,12 @@ import (
 // encodeRequest frames a request into f. Metadata attached to ctx with
 // metadata.NewOutgoingContext or AppendToOutgoingContext travels in the envelope's entries.
 func encodeRequest(ctx context.Context, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
-	b, err := wire.Encode(msgID, method, nil, outgoingEntries(ctx), in)
+	return encodeRequestInto(ctx, nil, f, msgID, method, in)
+}
+
+// encodeRequestInto is encodeRequest into buf's capacity if the frame fits.
+func encodeRequestInto(ctx context.Context, buf []byte, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
+	b, err := wire.AppendEncode(buf[:0], msgID, method, nil, outgoingEntries(ctx), in)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,9 @@ import (
 	"github.com/quorumcall/gorums/manager"
 )
 
+// smallFrame is the largest request a call encodes into its own storage.
+const smallFrame = 256
+
 // sendMode says what a call does when a node's mailbox is full.
 type sendMode uint8
 
@@ -48,6 +51,9 @@ type call[Req, Resp proto.Message, Out any] struct {
 	method string
 	h      callproto.Call
 	frame  wire.Frame // the request, when every node gets the same
+	// frameBuf holds the frame when it is small, so that it needs no allocation; like the
+	// frame, it must not change once sent (the call is never reused).
+	frameBuf [smallFrame]byte
 	t      tally[Req, Resp, Out]
 	start  time.Time
 	log    *zap.Logger
@@ -267,7 +273,7 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 	nodes := c.cfg.actors
 	if r.perNode == nil {
 		// One encoding for every node, in the call's own frame: no allocation of its own.
-		if err := encodeRequest(ctx, &c.frame, c.h.MsgID(), r.method, r.in); err != nil {
+		if err := encodeRequestInto(ctx, c.frameBuf[:], &c.frame, c.h.MsgID(), r.method, r.in); err != nil {
 			return framesOf{shared: frameOrErr{err: err}}, len(nodes)
 		}
 		return framesOf{shared: frameOrErr{frame: &c.frame}}, len(nodes)

@@ -65,6 +65,12 @@ var ErrMalformed = errors.New("wire: malformed message")
 // Encode returns the framed encoding of an envelope around msg, allocating once. A nil msg
 // is an empty payload.
 func Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) ([]byte, error) {
+	return AppendEncode(nil, id, method, st, entries, msg)
+}
+
+// AppendEncode is Encode into dst's spare capacity if it suffices (no allocation), else into a
+// new buffer. It returns the frame, which starts at dst[len(dst)].
+func AppendEncode(dst []byte, id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) ([]byte, error) {
 	var statusBytes []byte
 	if st != nil {
 		var err error
@@ -79,7 +85,10 @@ func Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto
 		payloadLen = proto.Size(msg)
 	}
 	size := protowire.SizeVarint(uint64(metaLen)) + metaLen + protowire.SizeVarint(uint64(payloadLen)) + payloadLen
-	buf := make([]byte, 0, size)
+	buf := dst[len(dst):]
+	if cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
 	buf = protowire.AppendVarint(buf, uint64(metaLen))
 	buf = appendMetadata(buf, id, method, statusBytes, entries)
 	buf = protowire.AppendVarint(buf, uint64(payloadLen))
