@@ -1,7 +1,6 @@
 package callproto
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -43,7 +42,7 @@ type nodeMsg struct {
 // request is one call's message for one node.
 type request struct {
 	call  *Call
-	index int
+	index int32
 	frame *wire.Frame
 }
 
@@ -376,13 +375,9 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 		n.markRead(e.offset)
 		n.gotReply.Store(true)
 		r := Response{Index: e.index, NodeID: n.id, Status: m.Status}
-		switch {
-		case m.Status != nil:
-		case e.call.decode != nil:
+		if m.Status == nil && e.call.decode != nil {
 			// Decoded here, from gRPC's buffer, which then goes back to its pool.
 			r.Reply, r.Err = e.call.decode(m.Payload)
-		default:
-			r.Payload = bytes.Clone(m.Payload)
 		}
 		m.Release()
 		e.call.deliver(r)

@@ -28,12 +28,11 @@ const (
 // closed, message refused), or, for a one-way call, that the message is on the stream (no
 // Err, nothing else).
 type Response struct {
-	Index   int           // the node's position in the call
-	NodeID  uint32        // the node's ID
-	Reply   proto.Message // the reply, decoded by the call's Decoder
-	Payload []byte        // the reply, still encoded, for a call without a Decoder
-	Status  *spb.Status
-	Err     error
+	Index  int32         // the node's position in the call
+	NodeID uint32        // the node's ID
+	Reply  proto.Message // the reply, decoded by the call's Decoder
+	Status *spb.Status
+	Err    error
 }
 
 // Decoder turns a reply's payload into the call's reply message. It runs on the node's
@@ -65,7 +64,7 @@ type Call struct {
 	ctx    context.Context
 	msgID  uint64
 	kind   Kind
-	decode Decoder // nil: replies are delivered as Payload copies
+	decode Decoder // turns replies into messages; nil for one-way calls
 	state atomic.Uint32
 	inbox inbox
 	// sent holds, by node index, the node the request was queued for (nil if none) and
@@ -76,8 +75,9 @@ type Call struct {
 	respArr [2 * inlineNodes]Response
 }
 
-// inlineNodes is the largest call whose per-node state lives inside the Call.
-const inlineNodes = 8
+// inlineNodes is the largest call whose per-node state lives inside the Call: the common
+// configurations of 1, 3 and 5 nodes.
+const inlineNodes = 5
 
 type sentTo struct {
 	node     *NodeActor
@@ -117,7 +117,7 @@ func (c *Call) Context() context.Context { return c.ctx }
 // node's mailbox until the call's context ends; without, a full mailbox fails at once with
 // ResourceExhausted. On error nothing was queued and no response will come for i.
 func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) error {
-	err := node.enqueue(request{call: c, index: i, frame: frame}, wait)
+	err := node.enqueue(request{call: c, index: int32(i), frame: frame}, wait)
 	switch {
 	case err == nil:
 		c.sent[i].node = node
@@ -135,7 +135,7 @@ func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) err
 // request did not encode, its mailbox was full, ...): the collector sees err as the node's
 // response, in order with the others.
 func (c *Call) Fail(i int, nodeID uint32, err error) {
-	c.inbox.put(Response{Index: i, NodeID: nodeID, Err: err})
+	c.inbox.put(Response{Index: int32(i), NodeID: nodeID, Err: err})
 }
 
 // Next waits for responses and returns those that arrived, oldest first; the slice is valid

@@ -120,6 +120,9 @@ func send(t *testing.T, ctx context.Context, n *callproto.NodeActor, method, val
 func sendKind(t *testing.T, ctx context.Context, n *callproto.NodeActor, kind callproto.Kind, method, value string) call {
 	t.Helper()
 	c := callproto.NewCall(ctx, &ids, kind, 1)
+	if kind != callproto.OneWay {
+		c.SetDecoder(decodeString)
+	}
 	b, err := wire.Encode(c.MsgID(), method, nil, nil, wrapperspb.String(value))
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +131,12 @@ func sendKind(t *testing.T, ctx context.Context, n *callproto.NodeActor, kind ca
 		t.Fatalf("Enqueue: %v", err)
 	}
 	return call{c}
+}
+
+// decodeString is the test calls' reply decoder.
+func decodeString(b []byte) (proto.Message, error) {
+	out := new(wrapperspb.StringValue)
+	return out, proto.Unmarshal(b, out)
 }
 
 // wait returns the call's response and finishes the call.
@@ -150,9 +159,9 @@ func decode(t *testing.T, r callproto.Response) string {
 	if r.Err != nil || r.Status != nil {
 		t.Fatalf("response error %v, status %v", r.Err, r.Status)
 	}
-	var out wrapperspb.StringValue
-	if err := proto.Unmarshal(r.Payload, &out); err != nil {
-		t.Fatal(err)
+	out, ok := r.Reply.(*wrapperspb.StringValue)
+	if !ok {
+		t.Fatalf("reply %T, want the decoded string", r.Reply)
 	}
 	return out.GetValue()
 }
@@ -215,7 +224,7 @@ func TestOneWayReportsSent(t *testing.T) {
 	n := startNode(t, ts.addr)
 	ctx := testCtx(t)
 	r := sendKind(t, ctx, n, callproto.OneWay, blockMethod, "one-way").wait(t)
-	if r.Err != nil || r.Payload != nil || r.Status != nil {
+	if r.Err != nil || r.Reply != nil || r.Status != nil {
 		t.Fatalf("one-way response %+v, want a bare sent report", r)
 	}
 	select {

@@ -8,64 +8,85 @@ import (
 // pendingEntry is a request that is on the stream and waits for its reply.
 type pendingEntry struct {
 	call   *Call
-	index  int    // the node's position in the call
+	index  int32  // the node's position in the call
 	gen    uint64 // the stream it was sent on
 	sentAt time.Time
 	offset int64 // the stream offset after it: its reply shows the server read that far
 }
 
 // pendingTable maps message IDs to the requests waiting for replies. The node actor adds, the
-// stream's receiver takes, a finishing call forgets; the lock is held only for the map
-// operation, never across a delivery.
+// stream's receiver takes, a finishing call forgets. It is split over shards by message ID so
+// that callers sending inline and the receiver rarely wait for one another; each shard's lock
+// is held only for its map operation, never across a delivery.
 type pendingTable struct {
-	mu      sync.Mutex
-	entries map[uint64]pendingEntry
+	shards [pendingShards]pendingShard
 }
 
+const pendingShards = 8
+
+type pendingShard struct {
+	mu      sync.Mutex
+	entries map[uint64]pendingEntry
+	_       [40]byte // keeps neighbouring shards' locks off one cache line
+}
+
+func (t *pendingTable) shard(id uint64) *pendingShard { return &t.shards[id%pendingShards] }
+
 func (t *pendingTable) add(id uint64, e pendingEntry) {
-	t.mu.Lock()
-	if t.entries == nil {
-		t.entries = make(map[uint64]pendingEntry)
+	sh := t.shard(id)
+	sh.mu.Lock()
+	if sh.entries == nil {
+		sh.entries = make(map[uint64]pendingEntry)
 	}
-	t.entries[id] = e
-	t.mu.Unlock()
+	sh.entries[id] = e
+	sh.mu.Unlock()
 }
 
 // take returns the entry for id; it stays in the table only if it is a stream call's.
 func (t *pendingTable) take(id uint64) (pendingEntry, bool) {
-	t.mu.Lock()
-	e, ok := t.entries[id]
+	sh := t.shard(id)
+	sh.mu.Lock()
+	e, ok := sh.entries[id]
 	if ok && e.call.kind != Stream {
-		delete(t.entries, id)
+		delete(sh.entries, id)
 	}
-	t.mu.Unlock()
+	sh.mu.Unlock()
 	return e, ok
 }
 
 func (t *pendingTable) remove(id uint64) (pendingEntry, bool) {
-	t.mu.Lock()
-	e, ok := t.entries[id]
-	delete(t.entries, id)
-	t.mu.Unlock()
+	sh := t.shard(id)
+	sh.mu.Lock()
+	e, ok := sh.entries[id]
+	delete(sh.entries, id)
+	sh.mu.Unlock()
 	return e, ok
 }
 
 // removeGen removes and returns every entry sent on stream gen (or on any stream if all).
 func (t *pendingTable) removeGen(gen uint64, all bool) []pendingEntry {
-	t.mu.Lock()
 	var out []pendingEntry
-	for id, e := range t.entries {
-		if all || e.gen == gen {
-			out = append(out, e)
-			delete(t.entries, id)
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		for id, e := range sh.entries {
+			if all || e.gen == gen {
+				out = append(out, e)
+				delete(sh.entries, id)
+			}
 		}
+		sh.mu.Unlock()
 	}
-	t.mu.Unlock()
 	return out
 }
 
 func (t *pendingTable) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.entries)
+	n := 0
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		n += len(sh.entries)
+		sh.mu.Unlock()
+	}
+	return n
 }
