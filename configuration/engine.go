@@ -54,12 +54,12 @@ type call[Req, Resp proto.Message, Out any] struct {
 	// frameBuf holds the frame when it is small, so that it needs no allocation; like the
 	// frame, it must not change once sent (the call is never reused).
 	frameBuf [smallFrame]byte
-	t      tally[Req, Resp, Out]
-	start  time.Time
-	log    *zap.Logger
-	done   bool // decided before anything was collected (nothing to send)
-	out    Out
-	err    error
+	t        tally[Req, Resp, Out]
+	start    time.Time
+	log      *zap.Logger
+	done     bool // decided before anything was collected (nothing to send)
+	out      Out
+	err      error
 	// repliedWithStatus: the last failure the collector saw was a handler's status error
 	// (which an ordered RPC returns as is), not a node's.
 	repliedWithStatus bool

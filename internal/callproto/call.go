@@ -65,8 +65,8 @@ type Call struct {
 	msgID  uint64
 	kind   Kind
 	decode Decoder // turns replies into messages; nil for one-way calls
-	state atomic.Uint32
-	inbox inbox
+	state  atomic.Uint32
+	inbox  inbox
 	// sent holds, by node index, the node the request was queued for (nil if none) and
 	// whether its final response has been taken: Finish forgets the others.
 	sent []sentTo
