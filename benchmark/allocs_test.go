@@ -1,0 +1,137 @@
+package benchmark
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	benchpb "github.com/quorumcall/gorums/benchmark/proto"
+)
+
+// Allocation bounds of the client side of a call, 100-byte payload, measured with the servers
+// in another process so that only the client's allocations count (gRPC's client transport
+// included). They sit a little above what the client allocates now (in the comments), so
+// that an allocation added to the hot path fails this test, with the race detector (as CI
+// runs it: more values escape) and without.
+var clientAllocBounds = []struct {
+	name          string
+	servers       int
+	bound, onRace float64
+}{
+	{"quorum call", 3, 48, 60}, // 44 allocations per call; 56 under -race
+	{"quorum call", 5, 74, 95}, // 69; 90
+	{"ordered RPC", 1, 27, 30}, // 24; 27
+}
+
+const allocServerEnv = "GORUMS_ALLOC_TEST_SERVERS"
+
+// TestAllocServerProcess is not a test: run by TestClientAllocations in a child process, it
+// serves benchmark servers and prints their addresses, until its standard input closes.
+func TestAllocServerProcess(t *testing.T) {
+	n := os.Getenv(allocServerEnv)
+	if n == "" {
+		t.Skip("only run as TestClientAllocations' server process")
+	}
+	var count int
+	if _, err := fmt.Sscan(n, &count); err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	for range count {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := NewServer()
+		go func() { _ = srv.Serve(lis) }()
+		t.Cleanup(srv.Stop)
+		addrs = append(addrs, lis.Addr().String())
+	}
+	fmt.Println("ADDRS", strings.Join(addrs, ","))
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until the parent closes our stdin
+}
+
+// startAllocServers starts n servers in a child process and returns their addresses.
+func startAllocServers(t *testing.T, n int) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAllocServerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", allocServerEnv, n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if addrs, ok := strings.CutPrefix(lines.Text(), "ADDRS "); ok {
+			go func() { // drain the rest, so the child never blocks on its output
+				for lines.Scan() {
+				}
+			}()
+			return strings.Split(addrs, ",")
+		}
+	}
+	t.Fatalf("the server process printed no addresses: %v", lines.Err())
+	return nil
+}
+
+// The client side of a quorum call and of an ordered RPC allocates no more than it does now.
+func TestClientAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	for _, tc := range clientAllocBounds {
+		t.Run(fmt.Sprintf("%s/servers=%d", tc.name, tc.servers), func(t *testing.T) {
+			addrs := startAllocServers(t, tc.servers)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := newGorumsClient(ctx, addrs, tc.servers/2+1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = c.close() })
+			in := &benchpb.Echo{Payload: make([]byte, 100), Seq: 1}
+			call := func() {
+				var out *benchpb.Echo
+				var err error
+				if tc.name == "ordered RPC" {
+					out, err = c.cfg.Nodes()[0].RPC(ctx, in)
+				} else {
+					out, err = c.cfg.QC(ctx, in)
+				}
+				if err != nil || out.GetSeq() != 1 {
+					t.Fatalf("call: %v, %v", out, err)
+				}
+			}
+			for range 100 {
+				call() // warm up: connections, pools, the stream's flow-control window
+			}
+			got := testing.AllocsPerRun(500, call)
+			t.Logf("%s on %d servers: %.1f allocations per call on the client", tc.name, tc.servers, got)
+			bound := tc.bound
+			if raceEnabled {
+				bound = tc.onRace
+			}
+			if got > bound {
+				t.Errorf("%s on %d servers: %.1f allocations per call on the client, more than the bound %.0f",
+					tc.name, tc.servers, got, bound)
+			}
+		})
+	}
+}
