@@ -224,6 +224,7 @@ func (c *Cluster) Stop(i int) {
 	if srv == nil {
 		return
 	}
+	m.gate.closeConns() // first, as a crash does: a hung server's handshakes wait on them
 	srv.Stop()
 	<-served
 	if err := *errp; err != nil && !errors.Is(err, net.ErrClosed) {

@@ -249,3 +249,21 @@ func TestNewManagerOptions(t *testing.T) {
 		t.Fatalf("NewConfiguration waiting for the in-memory server: %v", err)
 	}
 }
+
+// TestStopServerHungBeforeConnecting: a server that hangs before a client connects is
+// stopped all the same (gRPC's handshake with the client waits on the hung connection).
+func TestStopServerHungBeforeConnecting(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		var g generations
+		c := gorumstest.NewCluster(t, 3, g.newServer, opts...)
+		c.Hang(2)
+		mgr := gorumstest.NewManager(t, c, ts.NewManager)
+		cfg := config(t, mgr, c, 2)
+		if _, err := cfg.Quorum(testCtx(t), &ts.Request{}); err != nil {
+			t.Fatalf("a majority with server 2 hung since before the client connected: %v", err)
+		}
+		c.Stop(2) // must return; so must the cleanup's
+		c.Hang(1)
+		// Server 1's connection is up: the cleanup stops it hung.
+	})
+}

@@ -9,14 +9,31 @@ import (
 // connections neither deliver what they read nor write anything, as if the process were
 // frozen; the connections themselves stay open.
 type gate struct {
-	mu   sync.Mutex
-	open chan struct{} // closed while the gate is open; replaced by Shut
+	mu    sync.Mutex
+	open  chan struct{}           // closed while the gate is open; replaced by Shut
+	conns map[*gatedConn]struct{} // the connections accepted through the gate and not closed
 }
 
 func newGate() *gate {
 	open := make(chan struct{})
 	close(open)
-	return &gate{open: open}
+	return &gate{open: open, conns: make(map[*gatedConn]struct{})}
+}
+
+// closeConns closes every connection of the gate, as a crash closes a process's sockets.
+// Closing releases what the connections hold back, so a server whose gate is shut can stop:
+// one that hung before a client connected has gRPC's handshake waiting in a write, on a
+// connection gRPC does not yet track and so would not close.
+func (g *gate) closeConns() {
+	g.mu.Lock()
+	conns := make([]*gatedConn, 0, len(g.conns))
+	for c := range g.conns {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 // shut makes traffic wait until reopen. It does nothing if the gate is already shut.
@@ -67,7 +84,11 @@ func (l *gatedListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &gatedConn{Conn: c, gate: l.gate, closed: make(chan struct{})}, nil
+	gc := &gatedConn{Conn: c, gate: l.gate, closed: make(chan struct{})}
+	l.gate.mu.Lock()
+	l.gate.conns[gc] = struct{}{}
+	l.gate.mu.Unlock()
+	return gc, nil
 }
 
 func (l *gatedListener) Addr() net.Addr { return l.addr }
@@ -97,6 +118,11 @@ func (c *gatedConn) Write(p []byte) (int, error) {
 }
 
 func (c *gatedConn) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.gate.mu.Lock()
+		delete(c.gate.conns, c)
+		c.gate.mu.Unlock()
+	})
 	return c.Conn.Close()
 }
