@@ -56,7 +56,8 @@
 // error of a call without a quorum (ExampleQuorumCallError); client interceptors
 // (ExampleWithInterceptors) and configurations from failures and latency
 // (ExampleRawConfiguration_WithoutErrors, ExampleRawConfiguration_Fastest). NewReplica
-// makes a replica that serves the service and calls the other replicas (package replica).
+// makes a replica that serves the service and calls the other replicas (ExampleNewReplica,
+// package replica).
 // Package quorum has stock quorum functions, and package gorumstest runs servers or replicas
 // inside a test, to stop, restart and hang them (TestSetup, kept from Gorums v0.7, is built
 // on it). The repository's README walks through all of it, and docs/architecture.md in the

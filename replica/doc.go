@@ -19,8 +19,7 @@
 // (grpc's bufconn) instead of the network, but through the same gRPC server and the same
 // node actor as any peer, so a call to itself has the semantics of a call to any other
 // replica: requests of one client are handled in order, one at a time, until a handler calls
-// Release; handler errors arrive as the same status errors; and a stopped replica's own
-// calls fail as calls to it do.
+// Release, and handler errors, unknown methods and bad payloads give the same status errors.
 //
 // Nested calls and the handler lock. A handler holds its client's stream until it returns
 // or calls ServerCtx.Release. A handler that waits for a quorum call on the replicas should
