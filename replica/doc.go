@@ -24,10 +24,11 @@
 // Nested calls and the handler lock. A handler holds its client's stream until it returns
 // or calls ServerCtx.Release. A handler that waits for a quorum call on the replicas should
 // call Release first: the replicas it calls may, in their own handlers, call back on the
-// stream it holds (replica A's handler calls B, whose handler calls A on the stream from B,
-// which A's first handler still holds), and without Release both wait until their contexts
-// end. The handler's context is its client stream's, so a nested call made with it ends when
-// that client goes away; give nested calls a deadline of their own as well.
+// stream it holds (replica A's handler, serving a request from B, calls B, whose handler
+// calls A: that call comes on the stream from B, which A's first handler still holds), and
+// without Release both wait until their contexts end. The handler's context is its client
+// stream's, so a nested call made with it ends when that client goes away; give nested calls
+// a deadline of their own as well.
 //
 // Lifecycle. New makes the server, the manager and the configuration, and starts the nodes
 // connecting in the background; it fails only on bad members (an id that members lacks, two
