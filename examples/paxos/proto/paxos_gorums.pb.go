@@ -53,7 +53,15 @@ func (m *Manager) Nodes() []*Node {
 type Configuration struct {
 	gorums.RawConfiguration
 	qspec QuorumSpec
+	qf    quorumFuncs
 	nodes []*Node
+}
+
+// quorumFuncs holds the configuration's quorum functions as method values, made once with the
+// configuration instead of once per call.
+type quorumFuncs struct {
+	PrepareQF func(*PrepareRequest, map[uint32]*Promise) (*Promise, bool)
+	AcceptQF  func(*AcceptRequest, map[uint32]*Accepted) (*Accepted, bool)
 }
 
 // ConfigurationFromRaw returns the configuration of raw's nodes whose quorum functions come
@@ -67,6 +75,10 @@ func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Config
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
 		c.qspec = qspec
+		c.qf = quorumFuncs{
+			PrepareQF: qspec.PrepareQF,
+			AcceptQF:  qspec.AcceptQF,
+		}
 	}
 	for _, n := range raw.Nodes() {
 		c.nodes = append(c.nodes, &Node{RawNode: n})
@@ -137,7 +149,7 @@ func (c *Configuration) Prepare(ctx context.Context, in *PrepareRequest) (*Promi
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("paxos.Paxos.Prepare")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Prepare", in, c.qspec.PrepareQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Prepare", in, c.qf.PrepareQF)
 }
 
 // Accept is a quorum call: it sends the request to every node of the configuration and
@@ -148,7 +160,7 @@ func (c *Configuration) Accept(ctx context.Context, in *AcceptRequest) (*Accepte
 	if c.qspec == nil {
 		return nil, gorums.NoQuorumSpec("paxos.Paxos.Accept")
 	}
-	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Accept", in, c.qspec.AcceptQF)
+	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Accept", in, c.qf.AcceptQF)
 }
 
 // Learn sends the request to every node of the configuration without waiting for
