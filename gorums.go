@@ -142,6 +142,21 @@ func WithInterceptors(interceptors ...ClientInterceptor) ManagerOption {
 	return manager.WithInterceptors(interceptors...)
 }
 
+// BatchingOption is what WithNoBatching returns: it is both a ManagerOption and a
+// ServerOption.
+type BatchingOption struct {
+	managerOption
+	serverOption
+}
+
+// WithNoBatching turns batched frames off for a manager (its nodes neither announce nor send
+// them) or a server (it does not confirm them). By default two Gorums peers of this version
+// pack the messages queued together into one gRPC message; peers of other versions and raw
+// clients never see a batch either way.
+func WithNoBatching() BatchingOption {
+	return BatchingOption{managerOption: manager.WithNoBatching(), serverOption: server.WithNoBatching()}
+}
+
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }
 

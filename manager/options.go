@@ -46,6 +46,7 @@ type options struct {
 	perNodeMD    func(nodeID uint32) metadata.MD
 	connectWait  time.Duration
 	noConnect    bool
+	noBatching   bool
 	interceptors []ClientInterceptor
 }
 
@@ -63,7 +64,7 @@ func (o *options) nodeConfig(id uint32, addr string, rt *callproto.Runtime) call
 	return callproto.Config{
 		ID: id, Addr: addr, Logger: o.logger, DialOpts: o.dialOpts, Backoff: o.backoff,
 		SendBuffer: o.sendBuffer, Metadata: o.metadata, PerNodeMD: o.perNodeMD,
-		ConnectWait: o.connectWait, NoConnect: o.noConnect, Runtime: rt,
+		ConnectWait: o.connectWait, NoConnect: o.noConnect, Runtime: rt, Batching: !o.noBatching,
 	}
 }
 
@@ -143,4 +144,12 @@ func WithConnectWait(d time.Duration) Option {
 // fails with Unavailable. It is for tests and for tools that only reason about configurations.
 func WithNoConnect() Option {
 	return optionFunc(func(o *options) { o.noConnect = true })
+}
+
+// WithNoBatching turns batched frames off: the manager's nodes neither announce them to their
+// servers nor send them, so every request travels in a gRPC message of its own, as with
+// Gorums v0.7. By default a node batches when its server confirms it can (both are Gorums of
+// this version); see docs/architecture.md for the framing.
+func WithNoBatching() Option {
+	return optionFunc(func(o *options) { o.noBatching = true })
 }

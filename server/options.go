@@ -34,6 +34,7 @@ type options struct {
 	logger     *zap.Logger
 	onConnect  func(context.Context)
 	intercept  []Interceptor
+	noBatching bool
 }
 
 func defaultOptions() options {
@@ -135,4 +136,12 @@ func WithLogger(l *zap.Logger) Option {
 		}
 		o.logger = l
 	})
+}
+
+// WithNoBatching turns batched frames off: the server does not confirm them to clients that
+// announce them, so each reply travels in a gRPC message of its own and clients send no
+// batches. By default a server confirms batching to clients that announce it (Gorums of this
+// version); other clients never see a batch either way.
+func WithNoBatching() Option {
+	return optionFunc(func(o *options) { o.noBatching = true })
 }

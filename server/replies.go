@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/quorumcall/gorums/internal/wire"
 )
 
 // replyQueue holds one stream's encoded replies on their way to the client and decides who
@@ -21,8 +23,9 @@ import (
 //
 // Every method is safe for concurrent use; write is called by the writer only.
 type replyQueue struct {
-	write    func(frame []byte) error // puts one frame on the stream
-	broken   func(error)              // told when write fails: the stream is broken
+	write    func(frames [][]byte) error // puts frames on the stream, several as one batch
+	batch    bool                        // the writer may send the frames queued together as one batch
+	broken   func(error)                 // told when write fails: the stream is broken
 	maxBytes int
 	maxCount int
 
@@ -31,16 +34,17 @@ type replyQueue struct {
 	mu      sync.Mutex
 	frames  [][]byte // queued frames, oldest at head; empty whenever no one writes
 	head    int
-	bytes   int  // reserved by admitted replies not yet written, the one being written included
-	count   int  // admitted replies not yet written
-	waiters int  // senders waiting for room
-	writing bool // some sender is the writer
+	bytes   int      // reserved by admitted replies not yet written, the one being written included
+	count   int      // admitted replies not yet written
+	waiters int      // senders waiting for room
+	writing bool     // some sender is the writer
+	batchOf [][]byte // the writer's, reused: the frames it writes next
 	err     error
 	room    chan struct{} // closed when room may have been made; nil while no one waits
 	idle    chan struct{} // closed when the queue empties or closes; nil while no one waits
 }
 
-func newReplyQueue(maxBytes, maxCount int, write func([]byte) error, broken func(error)) replyQueue {
+func newReplyQueue(maxBytes, maxCount int, write func([][]byte) error, broken func(error)) replyQueue {
 	return replyQueue{write: write, broken: broken, maxBytes: max(maxBytes, 1), maxCount: max(maxCount, 1)}
 }
 
@@ -123,18 +127,24 @@ func (q *replyQueue) push(frame []byte, reserved int) error {
 	return q.run(frame)
 }
 
-// run is the writer: it writes frame, then every queued frame, and stops when the queue is
-// empty or closed. It returns the error of writing frame.
+// run is the writer: it writes frame, then every queued frame (those queued together as one
+// batch when the stream batches), and stops when the queue is empty or closed. It returns the
+// error of writing frame.
 func (q *replyQueue) run(frame []byte) error {
 	var first error
+	out := append(q.batchOf[:0], frame)
 	for isFirst := true; ; isFirst = false {
-		err := q.write(frame)
+		err := q.write(out)
 		if isFirst {
 			first = err
 		}
 		q.mu.Lock()
-		q.count--
-		q.bytes -= len(frame)
+		for _, f := range out {
+			q.count--
+			q.bytes -= len(f)
+		}
+		clear(out)
+		out = out[:0]
 		if err != nil && q.err == nil {
 			q.closeLocked(err)
 			q.mu.Unlock()
@@ -143,6 +153,7 @@ func (q *replyQueue) run(frame []byte) error {
 		}
 		if q.err != nil || q.head == len(q.frames) {
 			q.writing = false
+			q.batchOf = out
 			q.frames, q.head = q.frames[:0], 0
 			if cap(q.frames) > 64 {
 				q.frames = nil // a burst's queue is not kept for an idle stream
@@ -152,9 +163,17 @@ func (q *replyQueue) run(frame []byte) error {
 			q.mu.Unlock()
 			return first
 		}
-		frame = q.frames[q.head]
-		q.frames[q.head] = nil
-		q.head++
+		size := 0
+		for q.head < len(q.frames) {
+			f := q.frames[q.head]
+			grown := wire.BatchAdd(size, len(f))
+			if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
+				break
+			}
+			out, size = append(out, f), grown
+			q.frames[q.head] = nil
+			q.head++
+		}
 		q.freed()
 		q.mu.Unlock()
 	}

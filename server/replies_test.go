@@ -20,9 +20,10 @@ type fakeStream struct {
 	gate    chan struct{} // if not nil, writes wait for it to close
 	fail    error         // if set, writes fail with it
 	broken  []error
+	writes  []int // frames per write: more than one is a batch
 }
 
-func (f *fakeStream) write(b []byte) error {
+func (f *fakeStream) write(frames [][]byte) error {
 	if f.writers.Add(1) > 1 {
 		f.overlap.Store(true)
 	}
@@ -34,7 +35,10 @@ func (f *fakeStream) write(b []byte) error {
 		return f.fail
 	}
 	f.mu.Lock()
-	f.written = append(f.written, b)
+	for _, b := range frames {
+		f.written = append(f.written, append([]byte(nil), b...))
+	}
+	f.writes = append(f.writes, len(frames))
 	f.mu.Unlock()
 	return nil
 }
@@ -307,5 +311,43 @@ func TestReplyQueueCloseWaitsForWriter(t *testing.T) {
 	}
 	if q.waitIdle(context.Background()) {
 		t.Fatal("waitIdle on a closed queue reports it emptied")
+	}
+}
+
+// TestReplyQueueBatches: replies queued while the writer writes leave together, as one batch,
+// when the stream batches, and one by one when it does not; in order either way.
+func TestReplyQueueBatches(t *testing.T) {
+	for _, batch := range []bool{true, false} {
+		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) {
+			f := &fakeStream{gate: make(chan struct{})}
+			q := newReplyQueue(1<<20, 1024, f.write, f.onBroken)
+			q.batch = batch
+			ctx := context.Background()
+			done := make(chan error, 1)
+			go func() { done <- send(ctx, &q, []byte("first")) }()
+			pollUntil(t, "the first reply is being written", func() bool { return f.writers.Load() == 1 })
+			for i := range 5 {
+				if err := send(ctx, &q, []byte(fmt.Sprint("r", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			close(f.gate)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"first", "r0", "r1", "r2", "r3", "r4"}
+			if got := f.frames(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("frames %v, want %v", got, want)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			wantWrites := []int{1, 5}
+			if !batch {
+				wantWrites = []int{1, 1, 1, 1, 1, 1}
+			}
+			if fmt.Sprint(f.writes) != fmt.Sprint(wantWrites) {
+				t.Fatalf("frames per write %v, want %v", f.writes, wantWrites)
+			}
+		})
 	}
 }

@@ -34,6 +34,12 @@ type stream struct {
 	lock  handlerLock // the receive loop's token
 	out   replyQueue
 	frame wire.Frame // the writer's, reused: SendMsg takes the bytes before it returns
+	// batches: the client announced batched frames and this server confirmed them; replies
+	// queued together may then leave in one gRPC message.
+	batches bool
+	// inHand is the message the receive loop is working through (a batch's envelopes may be
+	// left): the token's holder owns it, and a handler's Release hands it to the next loop.
+	inHand *wire.Message
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -49,22 +55,49 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s.lock.takeOver = s.takeOver
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
+	if !srv.opts.noBatching && announcedBatching(s.ctx) {
+		// Confirmed at once, in the response header, so that the client may batch its first
+		// requests; if the header cannot be sent, the stream is broken and Recv says so.
+		if err := ss.SendHeader(metadata.Pairs(wire.BatchKey, wire.BatchVersion)); err == nil {
+			s.batches = true
+			s.out.batch = true
+		}
+	}
 	return s
 }
 
-// write puts one encoded reply on the stream; only the reply queue's writer calls it.
-func (s *stream) write(frame []byte) error {
-	s.frame.Bytes = frame
-	err := s.ss.SendMsg(&s.frame)
-	s.frame.Bytes = nil
-	return err
+// announcedBatching reports whether the client announced batched frames on its stream.
+func announcedBatching(ctx context.Context) bool {
+	md, _ := metadata.FromIncomingContext(ctx)
+	v := md.Get(wire.BatchKey)
+	return len(v) > 0 && v[0] == wire.BatchVersion
+}
+
+// write puts encoded replies on the stream, several as one batch; only the reply queue's
+// writer calls it.
+func (s *stream) write(frames [][]byte) error {
+	if len(frames) == 1 {
+		s.frame.Bytes = frames[0]
+		err := s.ss.SendMsg(&s.frame)
+		s.frame.Bytes = nil
+		return err
+	}
+	size := 0
+	for _, f := range frames {
+		size = wire.BatchAdd(size, len(f))
+	}
+	b := wire.StartBatch(make([]byte, 0, size))
+	for _, f := range frames {
+		b = wire.AppendToBatch(b, f)
+	}
+	return s.ss.SendMsg(&wire.Frame{Bytes: b})
 }
 
 // serve runs the stream until the client goes away, the stream fails or the server drains it.
 func (s *stream) serve(drain <-chan struct{}) error {
 	s.log.Info("stream opened")
 	s.srv.wg.Add(1)
-	go s.receive()
+	go s.receive(&wire.Message{MethodOf: s.srv.methodName, AcceptBatches: s.batches})
 	select {
 	case <-s.ended:
 	case <-drain:
@@ -103,28 +136,32 @@ func (s *stream) endError() error {
 	return err
 }
 
-// receive is the receive loop; it runs while it holds the stream's handler lock.
-func (s *stream) receive() {
+// receive is the receive loop; it runs while it holds the stream's handler lock. m is the
+// message in hand: a new loop after a Release goes on with the envelopes of a batch that its
+// predecessor did not reach.
+func (s *stream) receive(m *wire.Message) {
 	defer s.srv.wg.Done()
-	m := wire.Message{MethodOf: s.srv.methodName}
 	for {
-		if s.out.full.Load() {
-			// Replies wait for a client that does not read them: read no more requests
-			// until they leave, so that gRPC flow control holds the client back.
-			s.out.waitRoom(s.ctx)
-		}
-		if err := s.ss.RecvMsg(&m); err != nil {
-			s.end(err)
-			return
+		if !m.Next() { // the next envelope of a batch in hand, else the next gRPC message
+			if s.out.full.Load() {
+				// Replies wait for a client that does not read them: read no more requests
+				// until they leave, so that gRPC flow control holds the client back.
+				s.out.waitRoom(s.ctx)
+			}
+			if err := s.ss.RecvMsg(m); err != nil {
+				s.end(err)
+				return
+			}
 		}
 		if m.DecodeErr != nil {
-			m.Release()
+			m.Drop()
 			s.log.Warn("malformed message", logfield.Error(m.DecodeErr))
 			s.end(status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr))
 			return
 		}
-		if !s.dispatch(&m) {
-			return // the handler released the lock: another goroutine receives now
+		s.inHand = m
+		if !s.dispatch(m) {
+			return // the handler released the lock: another goroutine receives now, with m
 		}
 	}
 }
@@ -176,7 +213,7 @@ func (s *stream) startHandler() bool {
 // takeOver starts a new receive loop for a handler that released the lock.
 func (s *stream) takeOver() {
 	s.srv.wg.Add(1)
-	go s.receive()
+	go s.receive(s.inHand)
 }
 
 // run calls the handler, through the server's interceptors if it has any, turning a panic

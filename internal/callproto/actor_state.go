@@ -65,6 +65,7 @@ type actorState struct {
 	// sentBytes counts the bytes put on the node's streams, all streams together; with the
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
 	sentBytes int64
+	batchBuf  []request // reused by handleRequests
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc
@@ -91,7 +92,7 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	}
 	switch m.kind {
 	case msgRequest:
-		a.send(ctx, m.req)
+		a.handleRequests(ctx, m.req)
 	case msgStart:
 		if a.conn == nil {
 			a.attempted = true // requests fail fast with errNoConnect
@@ -131,55 +132,80 @@ func (a *actorState) send(ctx context.Context, r request) {
 	if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
 		a.watch(ctx)
 	}
-	a.fail(r, unavailable(a.lastErrOr(errors.New("not connected"))))
+	a.fail(r, unavailable(a.lastErrOr(errNotConnected)))
 }
 
 // put puts r on the stream.
 func (a *actorState) put(ctx context.Context, r request) {
+	if !a.admit(r) {
+		return
+	}
+	if err := a.stream.SendMsg(r.frame); err != nil {
+		a.sendFailed(ctx, err, r)
+		return
+	}
+	a.sent(r)
+}
+
+// admit does what comes before putting r on the stream: it refuses a message that gRPC would
+// refuse, and registers r as pending (unless it is one-way), checking its call's state after,
+// by the protocol of Call. It reports whether r is to be sent.
+func (a *actorState) admit(r request) bool {
 	n, c := a.node, r.call
 	// gRPC ends the whole stream when it refuses a message as too large, failing every
 	// request on it; a message that concerns no one else is refused here instead.
 	if limit := n.maxSend.Load(); limit > 0 && int64(len(r.frame.Bytes)) > limit {
 		a.fail(r, status.Errorf(codes.ResourceExhausted,
 			"request of %d bytes is larger than the %d bytes allowed (grpc.MaxCallSendMsgSize); it was not sent", len(r.frame.Bytes), limit))
-		return
+		return false
 	}
 	a.sentBytes += int64(len(r.frame.Bytes))
-	if c.kind != OneWay {
-		n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now(), offset: a.sentBytes})
-		// Add, then check (the protocol of Call): either this sees the call ended or its
-		// Finish sees the entry.
-		switch c.state.Load() {
-		case callReturned:
-			n.pending.remove(c.msgID) // send, but no one waits for the reply
-		case callAbandoned:
-			n.pending.remove(c.msgID)
-			return
-		default:
-			if c.ctx.Err() != nil {
-				n.pending.remove(c.msgID) // withdrawn while the call still waits
-				return
-			}
-		}
-	}
-	if err := a.stream.SendMsg(r.frame); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = errors.New("stream closed by the server") // a transport failure
-		}
-		err = unavailable(err)
-		// The stream's receiver may have failed the pending request already, as the stream
-		// broke; a node answers a call once.
-		if _, stillPending := n.pending.remove(c.msgID); stillPending || c.kind == OneWay {
-			a.fail(r, err)
-		}
-		a.dropStream(ctx, err)
-		a.failPending(a.gen, false, err)
-		return
-	}
 	if c.kind == OneWay {
-		c.deliver(Response{Index: r.index, NodeID: n.id})
+		return true
+	}
+	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now(), offset: a.sentBytes})
+	// Add, then check (the protocol of Call): either this sees the call ended or its Finish
+	// sees the entry.
+	switch c.state.Load() {
+	case callReturned:
+		n.pending.remove(c.msgID) // send, but no one waits for the reply
+	case callAbandoned:
+		n.pending.remove(c.msgID)
+		return false
+	default:
+		if c.ctx.Err() != nil {
+			n.pending.remove(c.msgID) // withdrawn while the call still waits
+			return false
+		}
+	}
+	return true
+}
+
+// sent does what follows a request's successful send: a one-way call hears that it is out.
+func (a *actorState) sent(r request) {
+	if r.call.kind == OneWay {
+		r.call.deliver(Response{Index: r.index, NodeID: a.node.id})
 	}
 }
+
+// sendFailed handles a failed send of rs (one message or one batch): the stream is broken.
+func (a *actorState) sendFailed(ctx context.Context, err error, rs ...request) {
+	if errors.Is(err, io.EOF) {
+		err = errors.New("stream closed by the server") // a transport failure
+	}
+	err = unavailable(err)
+	for _, r := range rs {
+		// The stream's receiver may have failed the pending request already, as the stream
+		// broke; a node answers a call once.
+		if _, stillPending := a.node.pending.remove(r.call.msgID); stillPending || r.call.kind == OneWay {
+			a.fail(r, err)
+		}
+	}
+	a.dropStream(ctx, err)
+	a.failPending(a.gen, false, err)
+}
+
+var errNotConnected = errors.New("not connected")
 
 // fail gives r's call err as the node's response.
 func (a *actorState) fail(r request, err error) {
@@ -199,6 +225,9 @@ func (a *actorState) streamMetadata() metadata.MD {
 	md := a.cfg.Metadata.Copy()
 	if a.cfg.PerNodeMD != nil {
 		md = metadata.Join(md, a.cfg.PerNodeMD(a.node.id))
+	}
+	if a.cfg.Batching {
+		md = announceBatching(md)
 	}
 	return md
 }
@@ -336,15 +365,27 @@ func (a *actorState) openStream(ctx context.Context, md metadata.MD) (grpc.Clien
 func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
 	defer a.goroutines.Done()
 	n := a.node
-	// Replies are matched by message ID; their method names are not needed.
-	m := wire.Message{MethodOf: noMethod}
+	if a.cfg.Batching {
+		n.readConfirmation(gen, stream.Header)
+	}
+	// Replies are matched by message ID; their method names are not needed. A server sends
+	// batches only to a client that announced them.
+	m := wire.Message{MethodOf: noMethod, AcceptBatches: a.cfg.Batching}
 	for {
 		err := stream.RecvMsg(&m)
-		if err == nil && m.DecodeErr != nil {
-			// A reply that does not decode cannot be routed: the stream is no longer usable.
-			err = status.Errorf(codes.Internal, "malformed reply from the server: %v", m.DecodeErr)
+		for err == nil { // every envelope of what came: one, or a batch
+			if m.DecodeErr != nil {
+				// A reply that does not decode cannot be routed: the stream is no longer usable.
+				err = status.Errorf(codes.Internal, "malformed reply from the server: %v", m.DecodeErr)
+				break
+			}
+			n.route(&m)
+			if !m.Next() {
+				break
+			}
 		}
 		if err != nil {
+			m.Drop()
 			if ctx.Err() != nil {
 				// The node is closing: its stop fails what is pending, with "manager closed"
 				// (Unavailable) rather than the Canceled error of the stream's context.
@@ -363,25 +404,29 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 			_ = n.post(ctx, nodeMsg{kind: msgBroken, gen: gen, err: err})
 			return
 		}
-		e, ok := n.pending.take(m.MessageID)
-		if !ok {
-			m.Release()
-			if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
-				ce.Write(logfield.MsgID(m.MessageID))
-			}
-			continue
-		}
-		n.recordLatency(time.Since(e.sentAt))
-		n.markRead(e.offset)
-		n.gotReply.Store(true)
-		r := Response{Index: e.index, NodeID: n.id, Status: m.Status}
-		if m.Status == nil && e.call.decode != nil {
-			// Decoded here, from gRPC's buffer, which then goes back to its pool.
-			r.Reply, r.Err = e.call.decode(m.Payload)
-		}
-		m.Release()
-		e.call.deliver(r)
 	}
+}
+
+// route delivers the reply in m to the call waiting for it, decoded, and releases m's buffer.
+func (n *NodeActor) route(m *wire.Message) {
+	e, ok := n.pending.take(m.MessageID)
+	if !ok {
+		m.Release()
+		if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
+			ce.Write(logfield.MsgID(m.MessageID))
+		}
+		return
+	}
+	n.recordLatency(time.Since(e.sentAt))
+	n.markRead(e.offset)
+	n.gotReply.Store(true)
+	r := Response{Index: e.index, NodeID: n.id, Status: m.Status}
+	if m.Status == nil && e.call.decode != nil {
+		// Decoded here, from gRPC's buffer, which then goes back to its pool.
+		r.Reply, r.Err = e.call.decode(m.Payload)
+	}
+	m.Release()
+	e.call.deliver(r)
 }
 
 func noMethod([]byte) string { return "" }

@@ -35,6 +35,8 @@ type Config struct {
 	NoConnect bool
 	// Runtime is what the calls on the node share with the other nodes of its manager.
 	Runtime *Runtime
+	// Batching announces batched frames to the node's server, and uses them if it confirms.
+	Batching bool
 }
 
 // NodeActor is one node's actor: it alone owns the node's gRPC connection, its NodeStream, its
@@ -59,6 +61,9 @@ type NodeActor struct {
 	// liveGen is the generation of the stream the actor has, 0 if none: a receiver whose
 	// stream the actor dropped knows that its error is the drop's, not news.
 	liveGen atomic.Uint64
+
+	// batchGen is the stream generation whose server confirmed batching (batch.go).
+	batchGen atomic.Uint64
 
 	// The run token and its bookkeeping (run_token.go).
 	runMu    sync.Mutex   // held by whoever acts as the node's actor

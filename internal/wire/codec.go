@@ -70,7 +70,8 @@ func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	}
 }
 
-// Unmarshal decodes a framed message into a *Message. The Message's Payload aliases gRPC's
+// Unmarshal decodes a framed message into a *Message (a batch, if the Message accepts batches,
+// into its first envelope; see Message.Next). The Message's Payload aliases gRPC's
 // buffer, taken from its pool without a copy in the usual case of a message in one buffer, and
 // valid until the receiver calls Message.Release (or the next Unmarshal into the Message). A
 // malformed message is not an error here: it is reported in the Message's DecodeErr, so that
@@ -81,9 +82,9 @@ func (Codec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return fmt.Errorf("wire: cannot unmarshal into %T", v)
 	}
-	m.Release()
+	m.Drop() // with a batch's envelopes not taken with Next
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	_ = m.Decode(buf.ReadOnlyData())
+	m.decodeReceived(buf.ReadOnlyData())
 	m.held = buf
 	return nil
 }

@@ -42,21 +42,28 @@ type Message struct {
 	// one that has no use for the name returns "". Decode keeps it.
 	MethodOf func(name []byte) string
 
+	// AcceptBatches lets Codec.Unmarshal take a batch of envelopes (batch.go): the message
+	// then holds the first, and Next decodes the others. Set it on a receiver whose peer was
+	// told that it may send batches.
+	AcceptBatches bool
+
 	// held is the gRPC buffer Payload aliases, for a message filled by Codec.Unmarshal; it
-	// goes back to gRPC's pool on Release.
+	// goes back to gRPC's pool once the message's last envelope is released.
 	held mem.Buffer
+	rest []byte // the envelopes of the batch not yet decoded
 }
 
 // Release gives back the buffer that a message received through Codec.Unmarshal decodes from,
 // so gRPC can reuse it: a receive loop calls it once it is done with Payload, which is nil
-// afterwards. Every other field stays valid (they are copies). Releasing a message that holds
-// no buffer does nothing; Codec.Unmarshal releases what the message held before.
+// afterwards. Every other field stays valid (they are copies). For a batch, the buffer goes
+// back with the last envelope's Release. Releasing a message that holds no buffer does
+// nothing; Codec.Unmarshal releases what the message held before.
 func (m *Message) Release() {
-	if m.held != nil {
+	m.Payload = nil
+	if m.held != nil && len(m.rest) == 0 {
 		m.held.Free()
 		m.held = nil
 	}
-	m.Payload = nil
 }
 
 // ErrMalformed is wrapped by every decoding error.
@@ -186,10 +193,54 @@ func appendMetadata(b []byte, id uint64, method string, statusBytes []byte, entr
 
 // Decode parses a framed message into m, replacing its contents. m.Payload aliases b.
 func (m *Message) Decode(b []byte) error {
-	*m = Message{MethodOf: m.MethodOf}
+	*m = Message{MethodOf: m.MethodOf, AcceptBatches: m.AcceptBatches}
+	return m.decodeEnvelope(b)
+}
+
+// decodeEnvelope decodes one envelope into m's envelope fields, keeping the rest of m.
+func (m *Message) decodeEnvelope(b []byte) error {
+	m.MessageID, m.Method, m.Status, m.Entries, m.Payload = 0, "", nil, nil, nil
 	err := m.decode(b)
 	m.DecodeErr = err
 	return err
+}
+
+// Drop releases m's buffer at once, with the envelopes of its batch not yet taken with Next.
+func (m *Message) Drop() {
+	m.rest = nil
+	m.Release()
+}
+
+// Next decodes the next envelope of the batch m came in, if there is one left, and reports
+// whether there was. A malformed rest of a batch is reported in DecodeErr.
+func (m *Message) Next() bool {
+	if len(m.rest) == 0 {
+		return false
+	}
+	env, rest, err := SplitBatch(m.rest)
+	if err != nil {
+		m.rest = nil
+		m.MessageID, m.Method, m.Status, m.Entries, m.Payload = 0, "", nil, nil, nil
+		m.DecodeErr = err
+		return true
+	}
+	m.rest = rest
+	_ = m.decodeEnvelope(env)
+	return true
+}
+
+// decodeReceived decodes a gRPC message of the NodeStream into m: a single envelope, or, if m
+// accepts batches, the first envelope of a batch (Next gives the others).
+func (m *Message) decodeReceived(b []byte) {
+	*m = Message{MethodOf: m.MethodOf, AcceptBatches: m.AcceptBatches}
+	if !m.AcceptBatches || !IsBatch(b) {
+		_ = m.decodeEnvelope(b)
+		return
+	}
+	m.rest = b[1:]
+	if !m.Next() {
+		m.DecodeErr = fmt.Errorf("%w: empty batch", ErrMalformed)
+	}
 }
 
 func (m *Message) decode(b []byte) error {

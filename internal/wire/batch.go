@@ -1,0 +1,90 @@
+package wire
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Batched frames: an extension of the NodeStream framing between peers that both announce it.
+//
+// A client announces the capability by sending BatchKey: BatchVersion in its stream metadata;
+// a server that supports it (and has it on) confirms by sending the same pair in its response
+// header at once. Only then may either side send a batch, and each side may still send single
+// envelopes. A peer that does not announce or confirm (Gorums v0.7 to v0.11, any raw client)
+// never receives a batch.
+//
+// A batch is one gRPC message that carries several envelopes:
+//
+//	batch    = 0x00 1*(varint(len(envelope)) envelope)
+//	envelope = varint(len(M)) M varint(len(P)) P      (the single-envelope framing)
+//
+// The leading zero byte tells a batch from a single envelope: an envelope from a peer that
+// negotiated batching always has metadata (a message ID), so it never starts with a zero
+// length. Writers keep a batch within BatchMaxEnvelopes envelopes and BatchMaxBytes bytes,
+// well under gRPC's default 4 MiB limit on received messages; a single envelope larger than
+// that travels alone. Writers never wait to fill a batch: they send what is queued when they
+// are free, so a lone message is never delayed.
+
+// Negotiation metadata.
+const (
+	BatchKey     = "gorums-batch"
+	BatchVersion = "1"
+)
+
+// Batch limits.
+const (
+	BatchMaxEnvelopes = 256
+	BatchMaxBytes     = 256 << 10
+)
+
+const batchMarker = 0x00
+
+// IsBatch reports whether b, a gRPC message of the NodeStream, is a batch.
+func IsBatch(b []byte) bool { return len(b) > 0 && b[0] == batchMarker }
+
+// BatchSize is the size of a batch of envelopes of the given sizes.
+func BatchSize(sizes ...int) int {
+	n := 1
+	for _, s := range sizes {
+		n += protowire.SizeVarint(uint64(s)) + s
+	}
+	return n
+}
+
+// BatchAdd reports the size of a batch of size bytes (0 for none yet) once an envelope of
+// envSize bytes is added.
+func BatchAdd(size, envSize int) int {
+	if size == 0 {
+		size = 1
+	}
+	return size + protowire.SizeVarint(uint64(envSize)) + envSize
+}
+
+// AppendBatch appends a batch of the envelopes to dst.
+func AppendBatch(dst []byte, envelopes ...[]byte) []byte {
+	dst = StartBatch(dst)
+	for _, e := range envelopes {
+		dst = AppendToBatch(dst, e)
+	}
+	return dst
+}
+
+// StartBatch appends the start of a batch to dst; AppendToBatch then adds its envelopes.
+func StartBatch(dst []byte) []byte { return append(dst, batchMarker) }
+
+// AppendToBatch appends an envelope to a batch started with StartBatch.
+func AppendToBatch(batch, envelope []byte) []byte { return protowire.AppendBytes(batch, envelope) }
+
+// SplitBatch returns the first envelope of the batch b (with its marker already removed) and
+// the rest. An empty or malformed batch is an error.
+func SplitBatch(b []byte) (envelope, rest []byte, err error) {
+	if len(b) == 0 {
+		return nil, nil, fmt.Errorf("%w: empty batch", ErrMalformed)
+	}
+	e, n := protowire.ConsumeBytes(b)
+	if n < 0 {
+		return nil, nil, fmt.Errorf("%w: batch envelope length: %v", ErrMalformed, protowire.ParseError(n))
+	}
+	return e, b[n:], nil
+}
