@@ -34,11 +34,12 @@ type replyQueue struct {
 	mu      sync.Mutex
 	frames  [][]byte // queued frames, oldest at head; empty whenever no one writes
 	head    int
-	bytes   int      // reserved by admitted replies not yet written, the one being written included
-	count   int      // admitted replies not yet written
-	waiters int      // senders waiting for room
-	writing bool     // some sender is the writer
-	batchOf [][]byte // the writer's, reused: the frames it writes next
+	bytes   int            // reserved by admitted replies not yet written, the one being written included
+	count   int            // admitted replies not yet written
+	waiters int            // senders waiting for room
+	writing bool           // some sender (or, when batching, a goroutine) is the writer
+	writer  sync.WaitGroup // the writer goroutine of a stream that batches
+	batchOf [][]byte       // the writer's, reused: the frames it writes next
 	err     error
 	room    chan struct{} // closed when room may have been made; nil while no one waits
 	idle    chan struct{} // closed when the queue empties or closes; nil while no one waits
@@ -100,7 +101,8 @@ func (q *replyQueue) unreserve(n int) {
 
 // push queues the frame of a reply admitted with reserved bytes. If no one is writing, the
 // caller becomes the writer: push then returns once the queue is empty, with the error of
-// writing frame. Otherwise it returns at once.
+// writing frame; or, for a stream that batches, it starts a writer goroutine. Otherwise it
+// returns at once.
 func (q *replyQueue) push(frame []byte, reserved int) error {
 	q.mu.Lock()
 	if q.err != nil {
@@ -124,6 +126,17 @@ func (q *replyQueue) push(frame []byte, reserved int) error {
 	q.writing = true
 	q.changed()
 	q.mu.Unlock()
+	if q.batch {
+		// A stream that batches writes from a goroutine of its own while replies come, so
+		// that the replies of the requests that follow gather into batches behind the write
+		// in progress; it ends when the queue empties.
+		q.writer.Add(1)
+		go func() {
+			defer q.writer.Done()
+			_ = q.run(frame) // a failed write ends the stream through broken
+		}()
+		return nil
+	}
 	return q.run(frame)
 }
 
@@ -208,13 +221,14 @@ func (q *replyQueue) waitIdle(ctx context.Context) bool {
 // has finished its current write: after close no goroutine touches the stream for the queue.
 func (q *replyQueue) close(err error) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.err == nil {
 		q.closeLocked(err)
 	}
 	for q.writing {
 		_ = q.wait(context.Background(), &q.idle)
 	}
+	q.mu.Unlock()
+	q.writer.Wait() // the writer goroutine, if any, has returned
 }
 
 func (q *replyQueue) closeLocked(err error) {

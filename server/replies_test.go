@@ -335,6 +335,10 @@ func TestReplyQueueBatches(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
+			if !q.waitIdle(ctx) { // a stream that batches writes on a goroutine of its own
+				t.Fatal("the queue closed")
+			}
+			q.close(errStreamClosed)
 			want := []string{"first", "r0", "r1", "r2", "r3", "r4"}
 			if got := f.frames(); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("frames %v, want %v", got, want)

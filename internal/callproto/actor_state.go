@@ -60,7 +60,6 @@ type actorState struct {
 	node *NodeActor
 	cfg  Config
 	conn *grpc.ClientConn // nil with NoConnect
-	ctx  context.Context  // the actor's context, for goroutines started by an inline send
 
 	// sentBytes counts the bytes put on the node's streams, all streams together; with the
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
@@ -82,7 +81,6 @@ type actorState struct {
 }
 
 func (a *actorState) handle(ctx context.Context, m nodeMsg) {
-	a.ctx = ctx
 	if a.first != nil {
 		select {
 		case r := <-a.first:
@@ -92,7 +90,7 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	}
 	switch m.kind {
 	case msgRequest:
-		a.handleRequests(ctx, m.req)
+		a.sendAll([]request{m.req})
 	case msgStart:
 		if a.conn == nil {
 			a.attempted = true // requests fail fast with errNoConnect
@@ -451,8 +449,6 @@ func (a *actorState) reject(m nodeMsg, _ error) {
 // function, logger cores, gRPC interceptors). A request fails with Internal; if it was answered
 // already, the call counts the node once and ignores this.
 func (a *actorState) onPanic(m nodeMsg, err error) {
-	a.node.runMu.Lock()
-	defer a.node.runMu.Unlock()
 	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
 	if m.kind != msgRequest {
 		if a.stream == nil && !a.watching && a.retry == nil {
@@ -469,11 +465,9 @@ func (a *actorState) onPanic(m nodeMsg, err error) {
 	a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", err))
 }
 
-// stop releases everything the actor owns; it runs on the actor's goroutine as it ends, holding
-// the run token so that no caller sends inline meanwhile.
+// stop releases everything the actor owns; it runs on the node's goroutine as it ends, holding
+// the run token.
 func (a *actorState) stop() {
-	a.node.runMu.Lock()
-	defer a.node.runMu.Unlock()
 	if a.retry != nil {
 		a.retry.Stop()
 	}

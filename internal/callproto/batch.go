@@ -1,15 +1,8 @@
 package callproto
 
 import (
-	"context"
-	"runtime/debug"
-
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
-	"github.com/quorumcall/gorums/actor"
-	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
@@ -47,61 +40,10 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 	}
 }
 
-// handleRequests puts first, and the requests queued behind it, on the stream: as batches
-// while the stream batches. A message that is not a request ends the run; it is handled after
-// the requests before it, so the mailbox's order holds.
-func (a *actorState) handleRequests(ctx context.Context, first request) {
-	if !a.batching() {
-		a.send(ctx, first)
-		return
-	}
-	limit := wire.BatchMaxBytes
-	if max := a.node.maxSend.Load(); max > 0 && max < int64(limit) {
-		limit = int(max)
-	}
-	taken := 0 // messages taken from the mailbox here, beyond first
-	defer func() { a.node.queued.Add(-int64(taken)) }()
-	batch := append(a.batchBuf[:0], first)
-	size := wire.BatchAdd(0, len(first.frame.Bytes))
-	for {
-		var next *nodeMsg
-	gather:
-		for len(batch) < wire.BatchMaxEnvelopes {
-			select {
-			case m := <-a.node.mailbox.Receive():
-				taken++
-				if m.kind != msgRequest {
-					next = &m
-					break gather
-				}
-				grown := wire.BatchAdd(size, len(m.req.frame.Bytes))
-				if grown > limit {
-					next = &m
-					break gather
-				}
-				batch, size = append(batch, m.req), grown
-			default:
-				break gather
-			}
-		}
-		a.sendAll(ctx, batch)
-		clear(batch)
-		a.batchBuf = batch[:0]
-		switch {
-		case next == nil:
-			return
-		case next.kind != msgRequest || !a.batching():
-			a.handle(ctx, *next)
-			return
-		}
-		batch = append(a.batchBuf[:0], next.req)
-		size = wire.BatchAdd(0, len(next.req.frame.Bytes))
-	}
-}
-
 // sendAll puts rs on the stream, as one batch if there are several to send.
-func (a *actorState) sendAll(ctx context.Context, rs []request) {
-	admitted := rs[:0:0]
+func (a *actorState) sendAll(rs []request) {
+	ctx := a.node.ctx
+	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
 	for _, r := range rs {
 		if r.call.withdrawn() {
 			continue
@@ -126,16 +68,9 @@ func (a *actorState) sendAll(ctx context.Context, rs []request) {
 		return
 	}
 	defer func() {
-		// User code may run in SendMsg (gRPC stats handlers): fail the batch's requests, not
-		// only the message the actor took first.
+		// User code may run in SendMsg (gRPC stats handlers): fail the batch's requests.
 		if p := recover(); p != nil {
-			err := &actor.PanicError{Value: p, Stack: debug.Stack()}
-			a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
-			for _, r := range admitted {
-				if _, pending := a.node.pending.remove(r.call.msgID); pending || r.call.kind == OneWay {
-					a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", p))
-				}
-			}
+			a.failRequests(admitted, p)
 		}
 	}()
 	size := 0

@@ -50,8 +50,11 @@ type NodeActor struct {
 	rt   *Runtime
 
 	mailbox *actor.Mailbox[nodeMsg]
-	actor   *actor.Actor[nodeMsg]
-	state   *actorState // owned by the actor's goroutine
+	state   *actorState // owned by the holder of the run token (run_token.go)
+	ctx     context.Context
+	cancel  context.CancelFunc // stops the node
+	handoff chan []nodeMsg     // the token, with messages, for the node's own goroutine
+	done    chan struct{}      // closed when the node's goroutine has stopped it
 	pending pendingTable
 
 	lastErr atomic.Pointer[errorBox]
@@ -67,7 +70,6 @@ type NodeActor struct {
 
 	// The run token and its bookkeeping (run_token.go).
 	runMu    sync.Mutex   // held by whoever acts as the node's actor
-	queued   atomic.Int64 // messages in the mailbox or being handled
 	readMark atomic.Int64 // the stream offset up to which the server has read (replies show it)
 	// maxSend is the largest message gRPC will send on the node's stream (0: no limit we
 	// know of), read from the stream's call options when it opens (limits.go).
@@ -105,14 +107,13 @@ func StartNode(parent context.Context, cfg Config) (*NodeActor, error) {
 		st.conn = conn
 	}
 	n.state = st
+	n.ctx, n.cancel = context.WithCancel(parent)
+	n.handoff = make(chan []nodeMsg, 1)
+	n.done = make(chan struct{})
+	go n.run()
 	// The first message starts the first connection attempt; requests that come meanwhile
-	// wait for it. The mailbox is new, so it has room.
-	n.tryPost(nodeMsg{kind: msgStart})
-	n.actor = actor.Start(parent, n.mailbox, n.handle, actor.Config[nodeMsg]{
-		Reject:  st.reject,
-		OnPanic: st.onPanic,
-		OnStop:  st.stop,
-	})
+	// wait for it in the mailbox. The mailbox is new, so it has room.
+	_ = n.tryPost(nodeMsg{kind: msgStart})
 	return n, nil
 }
 
@@ -173,7 +174,10 @@ func (n *NodeActor) PendingCount() int { return n.pending.len() }
 
 // Close stops the node's actor and waits until it and every goroutine it started have
 // returned; requests still queued or in flight fail with Unavailable.
-func (n *NodeActor) Close() { n.actor.StopAndWait() }
+func (n *NodeActor) Close() {
+	n.cancel()
+	<-n.done
+}
 
 func (n *NodeActor) readyChan() chan struct{} {
 	n.readyMu.Lock()

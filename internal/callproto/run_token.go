@@ -2,6 +2,7 @@ package callproto
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 
 	"google.golang.org/grpc/codes"
@@ -9,66 +10,54 @@ import (
 
 	"github.com/quorumcall/gorums/actor"
 	"github.com/quorumcall/gorums/internal/logfield"
+	"github.com/quorumcall/gorums/internal/wire"
 )
 
-// The run token. The node actor is not a goroutine but a role: whichever goroutine holds the
+// The run token. The node actor is a role, not a goroutine: whichever goroutine holds the
 // node's run token (runMu) is the actor, and only the actor touches the stream and the actor
-// state. The actor goroutine takes the token for every message it handles. A caller that
-// finds the node idle (nothing queued, the token free) takes the token itself and puts its
-// request on the stream inline, saving a goroutine hand-off per node and call, as
-// protoactor's dispatcher runs an idle mailbox on the sender's goroutine.
+// state, handling the mailbox's messages in order. Every goroutine that puts a message into
+// the mailbox (a caller, the stream's receiver, the connection watcher, a timer) then tries to
+// take the token and run the mailbox itself; if another holds it, that one runs the message.
+// So an idle node costs its callers no goroutine hand-off, and under load the token's holder
+// finds the requests queued meanwhile and sends them together (batching). As protoactor's
+// dispatcher runs an idle mailbox on the sender's goroutine.
 //
-// Order is kept: queued counts the messages in the mailbox and the one being handled; it is
-// raised before a message enters the mailbox and lowered only after it was handled, under the
-// token. A caller goes inline only if, holding the token, it sees nothing queued, so no message
-// queued before it can be overtaken.
+// No message is left behind: a holder runs the mailbox until it is empty, releases the token,
+// and then looks again, so a message put in while it held the token (whose sender failed to
+// take it) is run by it or by whoever takes the token next.
 //
-// A caller must never wait for the stream on the way, or a hung node would stall a call that
-// others could answer: gRPC's SendMsg waits once the server stops reading (flow control). So a
-// caller goes inline only while the data the server has not provably read is small: a reply to
-// a request shows that the server read everything sent before it on the stream, and while
-// less than inlineWindow bytes were sent after that, the stream's flow-control window (at least
-// 64 KiB) has room. Otherwise the request goes through the mailbox, as it always may.
+// A goroutine that is not the node's own must never wait for the network on the way, or a
+// hung node would stall a call that others could answer. So such a holder hands the token, with
+// the messages it took and cannot run without waiting, to the node's own goroutine (run):
+// the first connection attempt, and requests when the stream may not have room. gRPC's
+// SendMsg waits once the server stops reading (flow control); a reply to a request shows that
+// the server read everything sent before it on the stream, and while fewer than inlineWindow
+// bytes were sent after that, the stream's flow-control window (at least 64 KiB) has room.
 
-// inlineWindow bounds the bytes the server may not yet have read when a caller sends inline.
+// inlineWindow bounds the bytes the server may not yet have read when a holder other than the
+// node's own goroutine sends.
 const inlineWindow = 16 << 10
 
-// post queues m, waiting for room until ctx ends.
+// post queues m, waiting for room until ctx ends, and runs the mailbox if no one does.
 func (n *NodeActor) post(ctx context.Context, m nodeMsg) error {
-	n.queued.Add(1)
-	err := n.mailbox.Send(ctx, m)
-	if err != nil {
-		n.queued.Add(-1)
+	if err := n.mailbox.Send(ctx, m); err != nil {
+		return err
 	}
-	return err
+	n.kick()
+	return nil
 }
 
-// tryPost queues m if there is room; a full or stopped mailbox drops it.
+// tryPost queues m if there is room, and runs the mailbox if no one does.
 func (n *NodeActor) tryPost(m nodeMsg) error {
-	n.queued.Add(1)
-	err := n.mailbox.TrySend(m)
-	if err != nil {
-		n.queued.Add(-1)
+	if err := n.mailbox.TrySend(m); err != nil {
+		return err
 	}
-	return err
+	n.kick()
+	return nil
 }
 
-// handle is the actor goroutine's handler: it handles m holding the run token.
-func (n *NodeActor) handle(ctx context.Context, m nodeMsg) {
-	n.runMu.Lock()
-	defer func() {
-		n.queued.Add(-1)
-		n.runMu.Unlock()
-	}()
-	n.state.handle(ctx, m)
-}
-
-// enqueue hands r to the node: on the stream at once if the node is idle and its stream has
-// room, else into the mailbox (waiting for room if wait).
+// enqueue hands r to the node.
 func (n *NodeActor) enqueue(r request, wait bool) error {
-	if n.sendInline(r) {
-		return nil
-	}
 	m := nodeMsg{kind: msgRequest, req: r}
 	if wait {
 		return n.post(r.call.ctx, m)
@@ -76,32 +65,209 @@ func (n *NodeActor) enqueue(r request, wait bool) error {
 	return n.tryPost(m)
 }
 
-// sendInline puts r on the stream from the caller's goroutine if it may (see above), and
-// reports whether it did.
-func (n *NodeActor) sendInline(r request) (sent bool) {
-	if n.queued.Load() != 0 || !n.runMu.TryLock() {
-		return false
+// kick runs the mailbox on this goroutine while it has messages and no one else runs it.
+func (n *NodeActor) kick() {
+	for n.ctx.Err() == nil && n.mailbox.Len() > 0 && n.runMu.TryLock() {
+		if !n.state.runMailbox(false) {
+			return // the node's own goroutine has the token now
+		}
+		n.runMu.Unlock()
 	}
-	defer n.runMu.Unlock()
-	a := n.state
-	if n.queued.Load() != 0 || a.stream == nil || !a.roomFor(len(r.frame.Bytes)) {
-		return false
+}
+
+// run is the node's own goroutine: it takes over the token, with the messages that another
+// holder could not run, runs them and the mailbox, and at the end stops the node.
+func (n *NodeActor) run() {
+	defer close(n.done)
+	for {
+		select {
+		case ms := <-n.handoff:
+			n.state.runHandedOff(ms)
+		case <-n.ctx.Done():
+			for _, m := range n.takeToken() {
+				n.state.reject(m, actor.ErrStopped)
+			}
+			n.state.stop()
+			n.mailbox.Stop(n.state.reject)
+			n.runMu.Unlock()
+			return
+		}
 	}
+}
+
+// takeToken takes the token as the node stops: from its holder, who lets it go soon (holders
+// other than the node's goroutine never wait for the network, and look at the node's context
+// between messages), or with the messages a holder hands over instead.
+func (n *NodeActor) takeToken() (handed []nodeMsg) {
+	for {
+		select {
+		case ms := <-n.handoff:
+			return ms
+		default:
+		}
+		if n.runMu.TryLock() {
+			return nil // no handover is pending: a holder that hands over keeps the lock locked
+		}
+		runtime.Gosched()
+	}
+}
+
+// runHandedOff runs what another holder handed over, then the mailbox, holding the token (it
+// came with ms) and releasing it at the end.
+func (a *actorState) runHandedOff(ms []nodeMsg) {
+	if a.node.ctx.Err() == nil {
+		a.runMessages(ms, true)
+	} else {
+		for _, m := range ms {
+			a.reject(m, actor.ErrStopped)
+		}
+	}
+	for {
+		a.runMailbox(true)
+		a.node.runMu.Unlock()
+		if a.node.ctx.Err() != nil || a.node.mailbox.Len() == 0 || !a.node.runMu.TryLock() {
+			return
+		}
+	}
+}
+
+// runMailbox runs the mailbox's messages until it is empty, holding the token: requests
+// together (as one batch while the stream batches), other messages one by one. Unless own (on
+// the node's own goroutine), it stops at what it cannot run without waiting, hands that and the
+// token to the node's goroutine, and reports false; it reports true when the mailbox is empty.
+func (a *actorState) runMailbox(own bool) bool {
+	var batch []request // reused: a.batchBuf
+	for {
+		if a.node.ctx.Err() != nil {
+			return true // stopping: the node's goroutine rejects what is left
+		}
+		m, ok := a.take()
+		if !ok {
+			return true
+		}
+		if m.kind != msgRequest || !own && a.mayWait(m) {
+			if !a.runMessages([]nodeMsg{m}, own) {
+				return false
+			}
+			continue
+		}
+		batch = append(a.batchBuf[:0], m.req)
+		var next nodeMsg
+		var hasNext bool
+		if a.batching() {
+			batch, next, hasNext = a.gather(batch)
+		}
+		if !own && !a.roomForAll(batch) {
+			ms := make([]nodeMsg, 0, len(batch)+1)
+			for _, r := range batch {
+				ms = append(ms, nodeMsg{kind: msgRequest, req: r})
+			}
+			if hasNext {
+				ms = append(ms, next)
+			}
+			a.handOff(ms)
+			return false
+		}
+		a.sendAll(batch)
+		clear(batch)
+		a.batchBuf = batch[:0]
+		if hasNext && !a.runMessages([]nodeMsg{next}, own) {
+			return false
+		}
+	}
+}
+
+// take takes the mailbox's next message, if it has one.
+func (a *actorState) take() (nodeMsg, bool) {
+	select {
+	case m := <-a.node.mailbox.Receive():
+		return m, true
+	default:
+		return nodeMsg{}, false
+	}
+}
+
+// gather adds to batch the requests queued behind it, within the batch limits. It stops at a
+// message that is not a request or does not fit, and returns that one as next (hasNext).
+func (a *actorState) gather(batch []request) (_ []request, next nodeMsg, hasNext bool) {
+	limit := wire.BatchMaxBytes
+	if max := a.node.maxSend.Load(); max > 0 && max < int64(limit) {
+		limit = int(max)
+	}
+	size := wire.BatchAdd(0, len(batch[0].frame.Bytes))
+	for len(batch) < wire.BatchMaxEnvelopes {
+		m, ok := a.take()
+		if !ok {
+			return batch, nodeMsg{}, false
+		}
+		if m.kind != msgRequest {
+			return batch, m, true
+		}
+		grown := wire.BatchAdd(size, len(m.req.frame.Bytes))
+		if grown > limit {
+			return batch, m, true
+		}
+		batch, size = append(batch, m.req), grown
+	}
+	return batch, nodeMsg{}, false
+}
+
+// runMessages runs ms in order, containing panics. Unless own, it hands the rest and the token
+// to the node's goroutine at the first message that may wait, and reports false.
+func (a *actorState) runMessages(ms []nodeMsg, own bool) bool {
+	for i, m := range ms {
+		if !own && a.mayWait(m) {
+			a.handOff(ms[i:])
+			return false
+		}
+		a.runOne(m)
+	}
+	return true
+}
+
+// runOne runs m, turning a panic (user code runs here: a per-node metadata function, gRPC
+// interceptors and stats handlers, logger cores) into the failure of m's request.
+func (a *actorState) runOne(m nodeMsg) {
 	defer func() {
 		if p := recover(); p != nil {
-			// User code may run in SendMsg (gRPC internals, a logger's core): fail the request
-			// as the actor goroutine would, and keep the node.
-			err := &actor.PanicError{Value: p, Stack: debug.Stack()}
-			n.log.Error("node actor recovered from a panic", logfield.Error(err))
-			if r.call.kind != OneWay {
-				n.pending.remove(r.call.msgID)
-			}
-			a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", p))
-			sent = true
+			a.onPanic(m, &actor.PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
-	a.put(a.ctx, r)
-	return true
+	if m.kind == msgRequest {
+		a.sendAll([]request{m.req})
+		return
+	}
+	a.handle(a.node.ctx, m)
+}
+
+// mayWait reports whether running m could wait for the network: the first connection attempt,
+// and a request while the stream may not have room for it.
+func (a *actorState) mayWait(m nodeMsg) bool {
+	switch m.kind {
+	case msgStart:
+		return true
+	case msgRequest:
+		return a.stream != nil && !a.roomFor(len(m.req.frame.Bytes))
+	}
+	return false
+}
+
+// handOff gives ms and the token to the node's goroutine.
+func (a *actorState) handOff(ms []nodeMsg) {
+	a.node.handoff <- ms // never full: only the token's holder hands off, once
+}
+
+// roomForAll reports whether the stream surely has room for the requests (or has no stream,
+// so they fail at once).
+func (a *actorState) roomForAll(rs []request) bool {
+	if a.stream == nil {
+		return true
+	}
+	size := 0
+	for _, r := range rs {
+		size = wire.BatchAdd(size, len(r.frame.Bytes))
+	}
+	return a.roomFor(size)
 }
 
 // roomFor reports whether a message of size bytes surely fits the stream's flow-control
@@ -120,4 +286,14 @@ func (n *NodeActor) markRead(offset int64) {
 			return
 		}
 	}
+}
+
+// failRequests fails the requests of a batch that did not go out because of a panic.
+func (a *actorState) failRequests(rs []request, p any) {
+	for _, r := range rs {
+		if _, pending := a.node.pending.remove(r.call.msgID); pending || r.call.kind == OneWay {
+			a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", p))
+		}
+	}
+	a.node.log.Error("node actor recovered from a panic", logfield.Error(&actor.PanicError{Value: p, Stack: debug.Stack()}))
 }
