@@ -1,19 +1,15 @@
-// Package actor is the small actor primitive the Gorums runtime is built from: a FIFO mailbox
-// that many goroutines may send into, and a run loop that one goroutine drives until it is
-// stopped.
+// Package actor is the small primitive the Gorums runtime's actors are built from: a bounded
+// FIFO mailbox that many goroutines may send into, and the error value that stands for a
+// recovered panic.
 //
-// Ownership: a Mailbox is safe for concurrent use by any number of senders; receiving from it is
-// meant for exactly one goroutine, the actor's run loop. State that an actor owns is touched only
-// by that loop, so it needs no lock.
+// Ownership: a Mailbox is safe for concurrent use by any number of senders; receiving from it
+// is for one goroutine at a time, the actor: whichever goroutine holds the actor's run token
+// (see internal/callproto's node actor, which drains its mailbox on the goroutine that holds
+// the token). State that an actor owns is touched only by the token's holder, so it needs no
+// other lock.
 //
-// Stop: an actor stops when its context ends or Stop is called. Messages still queued at that
-// moment are not silently dropped: each is handed to the actor's reject function with
-// ErrStopped, so whoever waits on it learns its fate, and every later Send returns ErrStopped.
-// Done is closed when the run loop has returned and every queued message has been rejected.
-//
-// Panics: a panic in the handler of one message is recovered, reported to the actor's panic
-// hook together with the message, and the loop goes on with the next message, so one bad
-// message cannot take down a node's stream or a server.
+// Stop: a stopped mailbox refuses every later Send with ErrStopped, and hands each message
+// still queued to a reject function, once, in order, so whoever waits on it learns its fate.
 //
 // This package imports only the standard library.
 package actor
