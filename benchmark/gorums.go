@@ -55,11 +55,11 @@ type gorumsClient struct {
 	cfg *benchpb.Configuration
 }
 
-func newGorumsClient(ctx context.Context, addrs []string, quorum int) (*gorumsClient, error) {
-	mgr := benchpb.NewManager(
+func newGorumsClient(ctx context.Context, addrs []string, quorum int, opts ...gorums.ManagerOption) (*gorumsClient, error) {
+	mgr := benchpb.NewManager(append([]gorums.ManagerOption{
 		gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
 		gorums.WithDialTimeout(dialTimeoutFor(ctx)),
-	)
+	}, opts...)...)
 	cfg, err := mgr.NewConfiguration(quorumSpec{q: quorum}, gorums.WithNodeList(addrs))
 	if err != nil {
 		mgr.Close()

@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/quorumcall/gorums"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
@@ -25,7 +27,9 @@ type Target struct {
 // Dial connects a client of every system to the benchmark servers at addrs, whose quorum
 // calls return once quorum servers replied. It waits until every connection is up, at most
 // ten seconds (or until ctx ends) per connection, and fails naming a server that is not reached.
-func Dial(ctx context.Context, addrs []string, quorum int) (_ *Target, err error) {
+// gorumsOpts are added to the Gorums client's manager options (for example
+// gorums.WithNoBatching()).
+func Dial(ctx context.Context, addrs []string, quorum int, gorumsOpts ...gorums.ManagerOption) (_ *Target, err error) {
 	if len(addrs) == 0 {
 		return nil, errors.New("no server addresses")
 	}
@@ -38,7 +42,7 @@ func Dial(ctx context.Context, addrs []string, quorum int) (_ *Target, err error
 			_ = t.Close()
 		}
 	}()
-	if t.gorums, err = newGorumsClient(ctx, addrs, quorum); err != nil {
+	if t.gorums, err = newGorumsClient(ctx, addrs, quorum, gorumsOpts...); err != nil {
 		return nil, err
 	}
 	if t.unary, err = newUnaryClient(ctx, addrs, quorum); err != nil {

@@ -47,6 +47,7 @@ type config struct {
 	reps       int
 	format     string
 	quiet      bool
+	noBatching bool
 	cpuprofile string
 }
 
@@ -102,6 +103,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.reps, "reps", 3, "interleaved repetitions of every run")
 	fs.StringVar(&c.format, "format", formatTable, "output `format`: table, json (JSON lines) or markdown")
 	fs.BoolVar(&c.quiet, "q", false, "no progress on stderr")
+	fs.BoolVar(&c.noBatching, "nobatch", false, "Gorums without batched frames (gorums.WithNoBatching), as against a peer of another version")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this `file`")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quorumcall/gorums"
 	"github.com/quorumcall/gorums/benchmark"
 )
 
@@ -118,7 +119,11 @@ func measure(ctx context.Context, c config, command string, stdout, stderr io.Wr
 				addrs = local.Addrs()
 			}
 			var err error
-			if target, err = benchmark.Dial(ctx, addrs, st.Quorum); err != nil {
+			var gorumsOpts []gorums.ManagerOption
+			if c.noBatching {
+				gorumsOpts = append(gorumsOpts, gorums.WithNoBatching())
+			}
+			if target, err = benchmark.Dial(ctx, addrs, st.Quorum, gorumsOpts...); err != nil {
 				return err
 			}
 			progress("%d servers: %s", st.Servers, strings.Join(addrs, ", "))
