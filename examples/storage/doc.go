@@ -35,7 +35,7 @@
 // demo.go the demo; console.go the output and the held log lines.
 //
 // Goroutines: each server's Serve runs on its own goroutine (waited for by cluster.stopAll or
-// serve); the Gorums runtime runs the node, collector and stream actors. The client's
+// serve); the Gorums runtime runs the node actors, collectors and receive loops. The client's
 // commands run on the caller's goroutine, one at a time; a reader goroutine feeds it input
 // lines and ends at the end of the input or when the loop returns; a watcher goroutine per
 // command (and per wait for a quorum) turns an interrupt into the end of its context.

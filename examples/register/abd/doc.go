@@ -26,5 +26,5 @@
 // the handlers of different client streams run concurrently). QSpec is immutable. A Client is
 // safe for concurrent use; its operations run one at a time, as ABD requires of a process, and
 // each Client needs a writer ID of its own. The package starts no goroutine: the Gorums runtime
-// runs the node, collector and stream actors.
+// runs the node actors, the calls' collectors and the servers' receive loops.
 package abd

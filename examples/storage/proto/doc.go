@@ -8,7 +8,7 @@
 // and WriteQCQF; Configuration.WriteMulticast sends a write to every node without replies.
 //
 // The package starts no goroutines of its own: the Manager's node actors and the Server's
-// stream actors belong to the Gorums runtime, and every method here is safe for concurrent
+// receive loops belong to the Gorums runtime, and every method here is safe for concurrent
 // use as the runtime's are. Configurations are immutable.
 //
 // The .pb.go files are generated and committed. To regenerate them after editing
