@@ -54,6 +54,7 @@ type NodeActor struct {
 	ctx     context.Context
 	cancel  context.CancelFunc // stops the node
 	handoff chan []nodeMsg     // the token, with messages, for the node's own goroutine
+	wake    chan struct{}      // asks the node's own goroutine to run the mailbox
 	done    chan struct{}      // closed when the node's goroutine has stopped it
 	pending pendingTable
 
@@ -109,6 +110,7 @@ func StartNode(parent context.Context, cfg Config) (*NodeActor, error) {
 	n.state = st
 	n.ctx, n.cancel = context.WithCancel(parent)
 	n.handoff = make(chan []nodeMsg, 1)
+	n.wake = make(chan struct{}, 1)
 	n.done = make(chan struct{})
 	go n.run()
 	// The first message starts the first connection attempt; requests that come meanwhile

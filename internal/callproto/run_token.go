@@ -18,9 +18,10 @@ import (
 // state, handling the mailbox's messages in order. Every goroutine that puts a message into
 // the mailbox (a caller, the stream's receiver, the connection watcher, a timer) then tries to
 // take the token and run the mailbox itself; if another holds it, that one runs the message.
-// So an idle node costs its callers no goroutine hand-off, and under load the token's holder
-// finds the requests queued meanwhile and sends them together (batching). As protoactor's
-// dispatcher runs an idle mailbox on the sender's goroutine.
+// So an idle node costs its callers no goroutine hand-off, as protoactor's dispatcher runs an
+// idle mailbox on the sender's goroutine. A stream that batches is different: there the node's
+// own goroutine runs the mailbox, woken by each sender, so that the requests that come while it
+// writes gather into its next batch (one gRPC message) and callers go back to their calls.
 //
 // No message is left behind: a holder runs the mailbox until it is empty, releases the token,
 // and then looks again, so a message put in while it held the token (whose sender failed to
@@ -65,8 +66,24 @@ func (n *NodeActor) enqueue(r request, wait bool) error {
 	return n.tryPost(m)
 }
 
-// kick runs the mailbox on this goroutine while it has messages and no one else runs it.
+// streamBatches reports whether the node's current stream batches (its server confirmed it).
+func (n *NodeActor) streamBatches() bool {
+	gen := n.batchGen.Load()
+	return gen != 0 && gen == n.liveGen.Load()
+}
+
+// kick runs the mailbox on this goroutine while it has messages and no one else runs it; on a
+// stream that batches it wakes the node's own goroutine instead.
 func (n *NodeActor) kick() {
+	if n.streamBatches() {
+		// The node's own goroutine writes a stream that batches: the requests that come
+		// while it writes gather into its next batch, and callers go back to their calls.
+		select {
+		case n.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+		return
+	}
 	for n.ctx.Err() == nil && n.mailbox.Len() > 0 && n.runMu.TryLock() {
 		if !n.state.runMailbox(false) {
 			return // the node's own goroutine has the token now
@@ -83,6 +100,10 @@ func (n *NodeActor) run() {
 		select {
 		case ms := <-n.handoff:
 			n.state.runHandedOff(ms)
+		case <-n.wake:
+			if n.runMu.TryLock() { // else the holder runs the mailbox, and looks again after
+				n.state.runHandedOff(nil)
+			}
 		case <-n.ctx.Done():
 			for _, m := range n.takeToken() {
 				n.state.reject(m, actor.ErrStopped)

@@ -84,7 +84,9 @@ func TestQuorumOfOthersWhenOneNodeIsFull(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	for _, n := range cfg.Nodes()[1:] {
-		if err := n.WaitConnected(ctx); err != nil {
+		// An answered ordered RPC: the node's one-message mailbox is empty again (the
+		// connection's own messages included).
+		if _, err := n.OrderedRPC(ctx, &Request{Value: BarrierValue}); err != nil {
 			t.Fatal(err)
 		}
 	}

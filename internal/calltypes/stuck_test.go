@@ -28,9 +28,9 @@ func TestMulticastNotHeldBackByFullNode(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	for _, n := range cfg.Nodes()[1:] {
-		// Connected nodes have taken their first message (the connection attempt) from
-		// their one-message mailboxes, so only the stuck node's is full below.
-		if err := n.WaitConnected(ctx); err != nil {
+		// An answered ordered RPC: the connected node's one-message mailbox is empty again
+		// (the connection's own messages included), so only the stuck node's is full below.
+		if _, err := n.OrderedRPC(ctx, &Request{Value: BarrierValue}); err != nil {
 			t.Fatal(err)
 		}
 	}
