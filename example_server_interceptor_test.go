@@ -63,9 +63,16 @@ func ExampleWithServerInterceptors() {
 	withToken := metadata.AppendToOutgoingContext(ctx, "token", "t0k3n")
 	reply, err := node.Ordered(withToken, &ts.Request{Value: "with a token"})
 	fmt.Println(reply.GetValue(), err)
+	// The client has its reply before the counting interceptor has counted it. A request on
+	// the same stream is handled only once the one before it is done, interceptors included:
+	// after its reply, the count is complete.
+	if _, err := cfg.Quorum(withToken, &ts.Request{Value: "after"}); err != nil {
+		fmt.Println(err)
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
+	delete(outcomes, "gorums.testservice.TestService.Quorum OK")
 	fmt.Println(outcomes)
 	// Output:
 	// PermissionDenied
