@@ -53,7 +53,7 @@ type openResult struct {
 	err    error
 }
 
-// actorState is what the node's actor goroutine owns: the connection, the current stream and
+// actorState is what the holder of the node's run token owns: the connection, the current stream and
 // the reconnect schedule. Only the actor's
 // handle, reject, onPanic and stop touch it.
 type actorState struct {

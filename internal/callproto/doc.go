@@ -3,15 +3,21 @@
 // internal so that users never reach message IDs, pending entries or mailboxes.
 //
 // A NodeActor alone owns its node's gRPC connection, its NodeStream and its reconnect state.
-// Goroutines and what they own, per node:
-//   - the actor goroutine drains the node's mailbox in FIFO order: requests from calls, which
-//     it puts on the stream, and events (first connection attempt, stream opened, stream
-//     broken, retry). It alone opens, sends on and drops the stream, so one client's messages
-//     reach the node in the order they were queued, whatever their call type. It registers a
-//     request as pending before sending it (pending.go);
-//   - the stream's receiver reads replies and delivers each, by message ID, to its call's
-//     inbox, which never makes it wait. When the stream breaks it fails every request sent on
-//     it and tells the actor;
+// The actor is a role: whichever goroutine holds the node's run token (run_token.go) handles
+// the mailbox's messages, in FIFO order, and only it touches the stream and the actor state.
+// Goroutines and what they do, per node:
+//   - any goroutine that queues a message (a caller, or one of those below) runs the mailbox
+//     itself if the token is free: requests from calls, which it puts on the stream (several
+//     as one batch when the stream batches, batch.go), and events (stream opened, stream
+//     broken, retry). It never waits for the network: what could (the first connection
+//     attempt, a request the stream may not have room for) it hands, with the token, to
+//   - the node's own goroutine, which runs what is handed to it, runs the mailbox of a stream
+//     that batches (woken by each sender, so requests gather into batches), and stops the
+//     node on Close. One client's messages reach the node in the order they were queued,
+//     whatever their call type. A request is registered as pending before it is sent;
+//   - the stream's receiver reads replies, decodes each with its call's decoder and delivers
+//     it, by message ID, to its call's inbox, which never makes it wait. When the stream
+//     breaks it fails every request sent on it and tells the actor;
 //   - a connection watcher waits for the connection to be ready, opens a stream and posts it
 //     to the actor; the actor never waits for a redial, so requests fail fast meanwhile. Only
 //     the first attempt is waited for, by requests in the mailbox, for at most ConnectWait;
