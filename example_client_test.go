@@ -117,8 +117,7 @@ func ExampleRawConfiguration_Fastest() {
 	defer mgr.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// A reply that comes after its call has ended is dropped unmeasured: this call waits for
-	// every node, so that each has a latency.
+	// This call waits for every node, so that each has a latency when the example prints.
 	every := all.ReadCorrectable(ctx, &kv.ReadRequest{Key: "x"})
 	<-every.Done()
 	if _, _, err := every.Get(); err != nil {

@@ -409,6 +409,9 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 func (n *NodeActor) route(m *wire.Message) {
 	e, ok := n.pending.take(m.MessageID)
 	if !ok {
+		if sentAt, ok := n.late.take(m.MessageID); ok {
+			n.recordLatency(time.Since(sentAt)) // a late reply still says how slow the node is
+		}
 		m.Release()
 		if ce := n.log.Check(zap.DebugLevel, "late reply dropped"); ce != nil {
 			ce.Write(logfield.MsgID(m.MessageID))

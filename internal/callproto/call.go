@@ -182,8 +182,13 @@ func (c *Call) Finish(withResult bool) {
 		return // one-way requests are never pending
 	}
 	for _, s := range c.sent {
-		if s.node != nil && !s.answered {
-			s.node.pending.remove(c.msgID)
+		if s.node == nil || s.answered {
+			continue
+		}
+		if e, ok := s.node.pending.remove(c.msgID); ok {
+			// Its reply, if it comes, is dropped, but measured: otherwise a node slower
+			// than every quorum would keep its old, faster latency.
+			s.node.late.remember(c.msgID, e.sentAt)
 		}
 	}
 }

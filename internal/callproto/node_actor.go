@@ -57,6 +57,7 @@ type NodeActor struct {
 	wake    chan struct{}      // asks the node's own goroutine to run the mailbox
 	done    chan struct{}      // closed when the node's goroutine has stopped it
 	pending pendingTable
+	late    lateReplies // when the requests of ended calls were sent, to measure late replies
 
 	lastErr atomic.Pointer[errorBox]
 	latency atomic.Int64 // moving average of reply latency, in nanoseconds

@@ -90,3 +90,35 @@ func (t *pendingTable) len() int {
 	}
 	return n
 }
+
+// lateReplies remembers when the last few requests whose calls ended without their reply were
+// sent, so that the reply, if it comes, still counts for the node's latency. It holds no call
+// and is bounded: a node that never answers costs lateCapacity entries, not one per call.
+type lateReplies struct {
+	mu   sync.Mutex
+	ids  [lateCapacity]uint64
+	sent [lateCapacity]time.Time
+	next int
+}
+
+const lateCapacity = 64
+
+func (l *lateReplies) remember(id uint64, sentAt time.Time) {
+	l.mu.Lock()
+	l.ids[l.next], l.sent[l.next] = id, sentAt
+	l.next = (l.next + 1) % lateCapacity
+	l.mu.Unlock()
+}
+
+// take returns when request id was sent, if it is remembered, and forgets it.
+func (l *lateReplies) take(id uint64) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, x := range l.ids {
+		if x == id && id != 0 {
+			l.ids[i] = 0
+			return l.sent[i], true
+		}
+	}
+	return time.Time{}, false
+}

@@ -55,3 +55,43 @@ func TestSortedByLatencyAndFastest(t *testing.T) {
 		t.Fatal("Fastest(0) made a configuration")
 	}
 }
+
+// A node slower than every quorum still shows as slow: its replies come after the calls ended,
+// and are dropped, but measured.
+func TestSlowerThanQuorumShowsInLatency(t *testing.T) {
+	const slow = 3
+	c := newCluster(t, 3, setup{behavior: func(i int) Behavior {
+		if i+1 != slow {
+			return Behavior{}
+		}
+		// Node 3 answers every request 100ms late: a delay to measure, not a synchronisation.
+		return Behavior{Before: func(ctx context.Context, _ string, req *Request) error {
+			if req.GetValue() == BarrierValue {
+				return nil
+			}
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			return nil
+		}}
+	}})
+	ctx := testCtx(t)
+	for range 3 {
+		if _, err := c.cfg.QuorumCall(ctx, &Request{Value: "x", Quorum: 2}); err != nil { // the fast two
+			t.Fatal(err)
+		}
+	}
+	slowNode := c.nodes[slow-1]
+	deadline := time.Now().Add(failsafe)
+	for slowNode.Latency() < 100*time.Millisecond { // its late replies come in
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow node's latency is %v after its late replies", slowNode.Latency())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	sorted := c.cfg.SortedByLatency()
+	if sorted[len(sorted)-1].ID() != slow {
+		t.Fatalf("by latency %d, %d, %d: the node slower than every quorum is not last", sorted[0].ID(), sorted[1].ID(), sorted[2].ID())
+	}
+}
