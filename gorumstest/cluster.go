@@ -47,6 +47,7 @@ type member struct {
 	served chan struct{}     // closed when srv's Serve has returned
 	err    *error            // Serve's error, readable once served is closed
 	mem    *bufconn.Listener // the in-memory listener, for the dialer; nil while stopped or on TCP
+	lis    *gatedListener    // the running server's listener; nil while stopped
 }
 
 // NewCluster starts n servers made by newServer(i), each on its own listener: a new
@@ -134,7 +135,7 @@ func (c *Cluster) serve(i int, m *member, lis net.Listener) {
 	served := make(chan struct{})
 	var serveErr error
 	c.mu.Lock()
-	m.srv, m.served, m.err = srv, served, &serveErr
+	m.srv, m.served, m.err, m.lis = srv, served, &serveErr, gl
 	m.mem, _ = lis.(*bufconn.Listener)
 	c.mu.Unlock()
 	go func() {
@@ -218,13 +219,13 @@ func (c *Cluster) Server(i int) Server {
 func (c *Cluster) Stop(i int) {
 	c.mu.Lock()
 	m := c.members[i]
-	srv, served, errp := m.srv, m.served, m.err
-	m.srv, m.mem = nil, nil
+	srv, served, errp, lis := m.srv, m.served, m.err, m.lis
+	m.srv, m.mem, m.lis = nil, nil, nil
 	c.mu.Unlock()
 	if srv == nil {
 		return
 	}
-	m.gate.closeConns() // first, as a crash does: a hung server's handshakes wait on them
+	lis.stop() // first, as a crash does: a hung server's handshakes wait on its connections
 	srv.Stop()
 	<-served
 	if err := *errp; err != nil && !errors.Is(err, net.ErrClosed) {

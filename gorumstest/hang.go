@@ -3,6 +3,7 @@ package gorumstest
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // gate is the switch Hang and Resume flip for one server: while it is shut, the server's
@@ -75,8 +76,9 @@ func (g *gate) wait(done <-chan struct{}) bool {
 // it reports the address the cluster gave the server.
 type gatedListener struct {
 	net.Listener
-	gate *gate
-	addr net.Addr
+	gate    *gate
+	addr    net.Addr
+	stopped atomic.Bool // the server is stopping: a connection accepted now is closed at once
 }
 
 func (l *gatedListener) Accept() (net.Conn, error) {
@@ -88,7 +90,19 @@ func (l *gatedListener) Accept() (net.Conn, error) {
 	l.gate.mu.Lock()
 	l.gate.conns[gc] = struct{}{}
 	l.gate.mu.Unlock()
+	// Checked after the connection is in the gate, under whose lock closeConns looks: a
+	// connection accepted as the server stops is closed either by closeConns or here, so
+	// that no handshake of it can hold the server's Stop (gRPC does not track it yet).
+	if l.stopped.Load() {
+		_ = gc.Close()
+	}
 	return gc, nil
+}
+
+// stop closes the listener's connections, and those it accepts from now on.
+func (l *gatedListener) stop() {
+	l.stopped.Store(true)
+	l.gate.closeConns()
 }
 
 func (l *gatedListener) Addr() net.Addr { return l.addr }
