@@ -1,6 +1,7 @@
 package configuration
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,22 +40,12 @@ func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
 	if err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
-	slices.SortFunc(nodes, func(a, b *manager.Node) int { return cmpID(a.ID(), b.ID()) })
+	slices.SortFunc(nodes, func(a, b *manager.Node) int { return cmp.Compare(a.ID(), b.ID()) })
 	c := newConfiguration(mgr, nodes)
 	if err := waitConnected(c, created); err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
 	return c, nil
-}
-
-func cmpID(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // waitConnected waits up to the manager's dial timeout (if any) for the configuration's new

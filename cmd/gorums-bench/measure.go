@@ -108,7 +108,7 @@ func measure(ctx context.Context, c config, command string, stdout, stderr io.Wr
 	for i, st := range steps {
 		if target == nil || len(target.Addrs()) != st.Servers {
 			closeTarget()
-			addrs := c.remotes
+			var addrs []string
 			if c.remote() {
 				addrs = c.remotes[:st.Servers]
 			} else {

@@ -16,7 +16,7 @@
 // directory), -paths and -module are protoc-gen-go's options of those names, and -out is the
 // output directory (the default is the current directory). Unlike protoc-gen-go's, the
 // default is -paths source_relative, which writes the files beside the .proto file, where a
-// go:generate line wants them; -paths import writes them under their Go import path.
+// generate directive wants them; -paths import writes them under their Go import path.
 //
 // The well-known types (google/protobuf/*.proto) and gorums.proto need no -I, so files
 // written for Gorums v0.7 (import "gorums.proto") compile unchanged. The output is what protoc

@@ -266,7 +266,7 @@ func TestBuf(t *testing.T) {
 }
 
 // TestGoGenerate runs go generate in a fresh module whose package has the README's
-// go:generate line, offline, and builds the result.
+// generate directive, offline, and builds the result.
 func TestGoGenerate(t *testing.T) {
 	mod := freshModule(t)
 	writeFile(t, filepath.Join(mod, "proto", "storage.proto"), storageProto(t))

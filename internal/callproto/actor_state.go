@@ -64,7 +64,7 @@ type actorState struct {
 	// sentBytes counts the bytes put on the node's streams, all streams together; with the
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
 	sentBytes int64
-	batchBuf  []request // reused by handleRequests
+	batchBuf  []request // reused by runMailbox
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc
@@ -117,32 +117,6 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 		}
 	case msgFirstDone: // taken above
 	}
-}
-
-func (a *actorState) send(ctx context.Context, r request) {
-	if r.call.withdrawn() {
-		return
-	}
-	if a.stream != nil {
-		a.put(ctx, r)
-		return
-	}
-	if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
-		a.watch(ctx)
-	}
-	a.fail(r, unavailable(a.lastErrOr(errNotConnected)))
-}
-
-// put puts r on the stream.
-func (a *actorState) put(ctx context.Context, r request) {
-	if !a.admit(r) {
-		return
-	}
-	if err := a.stream.SendMsg(r.frame); err != nil {
-		a.sendFailed(ctx, err, r)
-		return
-	}
-	a.sent(r)
 }
 
 // admit does what comes before putting r on the stream: it refuses a message that gRPC would

@@ -1,6 +1,8 @@
 package callproto
 
 import (
+	"time"
+
 	"google.golang.org/grpc/metadata"
 
 	"github.com/quorumcall/gorums/internal/wire"
@@ -40,49 +42,46 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 	}
 }
 
-// sendAll puts rs on the stream, as one batch if there are several to send.
+// sendAll puts rs on the stream, as one batch if there are several to send. Without a stream
+// the requests fail at once, and a watcher is started if none runs and no backoff is due (the
+// retry timer's message may have been dropped by a full mailbox). A panic in SendMsg (user
+// code runs there: gRPC stats handlers) fails the requests, not the goroutine that sends.
 func (a *actorState) sendAll(rs []request) {
 	ctx := a.node.ctx
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
 	for _, r := range rs {
-		if r.call.withdrawn() {
-			continue
-		}
-		if a.stream == nil {
+		switch {
+		case r.call.withdrawn():
+		case a.stream == nil:
+			if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
+				a.watch(ctx)
+			}
 			a.fail(r, unavailable(a.lastErrOr(errNotConnected)))
-			continue
-		}
-		if a.admit(r) {
+		case a.admit(r):
 			admitted = append(admitted, r)
 		}
 	}
-	switch len(admitted) {
-	case 0:
-		return
-	case 1:
-		if err := a.stream.SendMsg(admitted[0].frame); err != nil {
-			a.sendFailed(ctx, err, admitted[0])
-			return
-		}
-		a.sent(admitted[0])
+	if len(admitted) == 0 {
 		return
 	}
 	defer func() {
-		// User code may run in SendMsg (gRPC stats handlers): fail the batch's requests.
 		if p := recover(); p != nil {
 			a.failRequests(admitted, p)
 		}
 	}()
-	size := 0
-	for _, r := range admitted {
-		size = wire.BatchAdd(size, len(r.frame.Bytes))
+	f := admitted[0].frame
+	if len(admitted) > 1 {
+		size := 0
+		for _, r := range admitted {
+			size = wire.BatchAdd(size, len(r.frame.Bytes))
+		}
+		b := wire.StartBatch(make([]byte, 0, size))
+		for _, r := range admitted {
+			b = wire.AppendToBatch(b, r.frame.Bytes)
+		}
+		f = new(wire.Frame) // gRPC may write from it after SendMsg returns
+		f.Init(b)
 	}
-	b := wire.StartBatch(make([]byte, 0, size))
-	for _, r := range admitted {
-		b = wire.AppendToBatch(b, r.frame.Bytes)
-	}
-	f := new(wire.Frame) // gRPC may write from it after SendMsg returns
-	f.Init(b)
 	if err := a.stream.SendMsg(f); err != nil {
 		a.sendFailed(ctx, err, admitted...)
 		return

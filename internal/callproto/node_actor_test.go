@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -748,4 +750,40 @@ func TestStoppedServerIsUnavailableNotCanceled(t *testing.T) {
 		}
 		n.Close()
 	}
+}
+
+// panickyStats is a gRPC stats handler that panics on a sent message while armed.
+type panickyStats struct{ armed atomic.Bool }
+
+func (p *panickyStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (p *panickyStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (p *panickyStats) HandleConn(context.Context, stats.ConnStats) {}
+func (p *panickyStats) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.OutPayload); ok && p.armed.Load() {
+		panic("stats handler failed")
+	}
+}
+
+// User code that panics while a request goes on the stream (a stats handler) fails that
+// request with Internal, on whatever goroutine sends it; the caller lives, and so does the node.
+func TestPanicWhileSendingFailsRequest(t *testing.T) {
+	ts := startServer(t)
+	h := &panickyStats{}
+	n := startNode(t, ts.addr, func(c *callproto.Config) {
+		c.DialOpts = append(c.DialOpts, grpc.WithStatsHandler(h))
+	})
+	ctx := testCtx(t)
+	decode(t, send(t, ctx, n, echoMethod, "before").wait(t))
+	h.armed.Store(true)
+	r := send(t, ctx, n, echoMethod, "during").wait(t)
+	if status.Code(r.Err) != codes.Internal || !strings.Contains(r.Err.Error(), "stats handler failed") {
+		t.Fatalf("request while the stats handler panics: %v, want Internal naming the panic", r.Err)
+	}
+	h.armed.Store(false)
+	waitFor(t, "a reply once the handler behaves", func() bool {
+		r := send(t, ctx, n, echoMethod, "after").wait(t)
+		return r.Err == nil && r.Status == nil
+	})
 }
