@@ -65,6 +65,7 @@ type Call struct {
 	msgID  uint64
 	kind   Kind
 	decode Decoder // turns replies into messages; nil for one-way calls
+	ids    *MsgIDs // counts the call as in progress until it ends
 	state  atomic.Uint32
 	inbox  inbox
 	// sent holds, by node index, the node the request was queued for (nil if none) and
@@ -95,6 +96,8 @@ func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
 // larger value (one allocation per call instead of two).
 func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
+	c.ids = ids
+	ids.calls.Add(1)
 	var both []Response
 	if n <= inlineNodes {
 		c.sent, both = c.sentArr[:n], c.respArr[:2*n]
@@ -146,9 +149,14 @@ func (c *Call) Next() ([]Response, error) {
 		if batch := c.take(); len(batch) > 0 {
 			return batch, nil
 		}
+		done := c.ctx.Done()
+		if done == nil { // a context that never ends
+			<-c.inbox.wake
+			continue
+		}
 		select {
 		case <-c.inbox.wake:
-		case <-c.ctx.Done():
+		case <-done:
 			if batch := c.take(); len(batch) > 0 {
 				return batch, nil // what came in time still counts
 			}
@@ -172,6 +180,7 @@ func (c *Call) take() []Response {
 // be called exactly once, after the last Next. withResult says the call ends with a result (or
 // with every node heard from): its requests still queued are then sent all the same.
 func (c *Call) Finish(withResult bool) {
+	c.ended()
 	if withResult || c.ctx.Err() == nil {
 		c.state.Store(callReturned)
 	} else {
@@ -196,8 +205,17 @@ func (c *Call) Finish(withResult bool) {
 // Returned ends a call that will not collect anything (a one-way call that does not wait for
 // its messages to reach the streams): its queued requests are sent whatever its context does.
 func (c *Call) Returned() {
+	c.ended()
 	c.state.Store(callReturned)
 	c.inbox.close()
+}
+
+// ended stops counting the call as in progress, once.
+func (c *Call) ended() {
+	if c.ids != nil {
+		c.ids.calls.Add(-1)
+		c.ids = nil
+	}
 }
 
 // Failures returns the failures reported so far (by Fail or by the nodes), for a call that does
@@ -227,8 +245,12 @@ func (c *Call) withdrawn() bool {
 // deliver hands a node actor's response to the call; it never waits.
 func (c *Call) deliver(r Response) { c.inbox.put(r) }
 
-// MsgIDs gives out message IDs: one counter per manager, starting at 1.
-type MsgIDs struct{ last atomic.Uint64 }
+// MsgIDs gives out message IDs: one counter per manager, starting at 1. It also counts the
+// manager's calls in progress, which tells a node whether batching can help (run_token.go).
+type MsgIDs struct {
+	last  atomic.Uint64
+	calls atomic.Int64
+}
 
 // Next returns a new message ID.
 func (m *MsgIDs) Next() uint64 { return m.last.Add(1) }
