@@ -49,7 +49,8 @@ type request[Req proto.Message] struct {
 type call[Req, Resp proto.Message, Out any] struct {
 	cfg    Configuration
 	method string
-	h      callproto.Call
+	h      *callproto.Call // released (and possibly reused) once collected: use msgID after
+	msgID  uint64
 	frame  wire.Frame // the request, when every node gets the same
 	// frameBuf holds the frame when it is small, so that it needs no allocation; like the
 	// frame, it must not change once sent (the call is never reused).
@@ -79,7 +80,8 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
 	n := len(cfg.nodes)
 	ctx, refused := c.intercept(ctx, r)
-	c.h.Init(ctx, cfg.ids(), r.kind, n)
+	c.h = callproto.AcquireCall(ctx, cfg.ids(), r.kind, n)
+	c.msgID = c.h.MsgID()
 	if r.kind != callproto.OneWay {
 		c.h.SetDecoder(decodeAs[Resp])
 	}
@@ -130,7 +132,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 				ids = append(ids, a.ID())
 			}
 		}
-		ce.Write(logfield.Method(r.method), logfield.MsgID(c.h.MsgID()), logfield.Nodes(ids))
+		ce.Write(logfield.Method(r.method), logfield.MsgID(c.msgID), logfield.Nodes(ids))
 	}
 	return c
 }
@@ -157,15 +159,17 @@ func (c *call[Req, Resp, Out]) enqueueWaiting(idx []int, frames framesOf) {
 // the call with Internal.
 func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
 	if c.done {
+		c.h.Release()
 		return c.out, c.err
 	}
 	c.out, c.err = c.loop(onBetter)
 	c.h.Finish(c.err == nil)
+	c.h.Release()
 	c.tellOutcome()
 	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
 		// A one-way call has no quorum to reach: it succeeded if every message went out.
 		ok := c.err == nil && (c.t.qf != nil || c.t.lqf != nil || len(c.t.errs) == 0)
-		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.Quorum(ok),
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.Quorum(ok),
 			logfield.Replies(len(c.t.replies)), logfield.Errors(len(c.t.errs)), logfield.Latency(time.Since(c.start))}
 		if c.err != nil {
 			fields = append(fields, logfield.Error(c.err))
@@ -180,7 +184,7 @@ func (c *call[Req, Resp, Out]) loop(onBetter func(Out, int)) (out Out, err error
 		if p := recover(); p != nil {
 			// The call keeps the best result it had (a correctable call's last level).
 			out, err = c.t.out, status.Errorf(codes.Internal, "gorums: the quorum function of %s panicked: %v", c.method, p)
-			c.log.Error("quorum function panicked", logfield.Method(c.method), logfield.MsgID(c.h.MsgID()),
+			c.log.Error("quorum function panicked", logfield.Method(c.method), logfield.MsgID(c.msgID),
 				logfield.Panic(p), zap.ByteString("stack", debug.Stack()))
 		}
 	}()
@@ -219,7 +223,7 @@ func (c *call[Req, Resp, Out]) loop(onBetter func(Out, int)) (out Out, err error
 // trace logs a node's reply, or its failure, at Debug.
 func (c *call[Req, Resp, Out]) trace(nodeID uint32, err error) {
 	if ce := c.log.Check(zap.DebugLevel, "response"); ce != nil {
-		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.NodeID(nodeID), logfield.Latency(time.Since(c.start))}
+		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(nodeID), logfield.Latency(time.Since(c.start))}
 		if err != nil {
 			fields = append(fields, logfield.Error(err))
 		}
@@ -273,7 +277,7 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 	nodes := c.cfg.actors
 	if r.perNode == nil {
 		// One encoding for every node, in the call's own frame: no allocation of its own.
-		if err := encodeRequestInto(ctx, c.frameBuf[:], &c.frame, c.h.MsgID(), r.method, r.in); err != nil {
+		if err := encodeRequestInto(ctx, c.frameBuf[:], &c.frame, c.msgID, r.method, r.in); err != nil {
 			return framesOf{shared: frameOrErr{err: err}}, len(nodes)
 		}
 		return framesOf{shared: frameOrErr{frame: &c.frame}}, len(nodes)
@@ -287,7 +291,7 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 		}
 		asked++
 		f := new(wire.Frame)
-		if err := encodeRequest(ctx, f, c.h.MsgID(), r.method, msg); err != nil {
+		if err := encodeRequest(ctx, f, c.msgID, r.method, msg); err != nil {
 			out.perNode[i] = frameOrErr{err: err}
 			continue
 		}
@@ -307,11 +311,12 @@ func isNil[M proto.Message](m M) bool {
 func (c *call[Req, Resp, Out]) returnAtOnce() {
 	failures := c.h.Failures()
 	c.h.Returned()
+	c.h.Release()
 	for _, r := range failures {
 		c.t.fail(r.NodeID, r.Err) // for the interceptors' outcome
 		c.trace(r.NodeID, r.Err)
 		if ce := c.log.Check(zap.WarnLevel, "one-way message dropped"); ce != nil {
-			ce.Write(logfield.Method(c.method), logfield.MsgID(c.h.MsgID()), logfield.NodeID(r.NodeID), logfield.Error(r.Err))
+			ce.Write(logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(r.NodeID), logfield.Error(r.Err))
 		}
 	}
 	c.queuedOnly = true

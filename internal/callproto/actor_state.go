@@ -135,23 +135,37 @@ func (a *actorState) admit(r request) bool {
 	if c.kind == OneWay {
 		return true
 	}
+	c.hold(r.index, heldEntry) // before anyone can find the entry and give it back
 	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now(), offset: a.sentBytes})
 	// Add, then check (the protocol of Call): either this sees the call ended or its Finish
 	// sees the entry.
 	switch c.state.Load() {
 	case callReturned:
-		n.pending.remove(c.msgID) // send, but no one waits for the reply
+		a.forget(r) // send, but no one waits for the reply
 	case callAbandoned:
-		n.pending.remove(c.msgID)
+		a.forget(r)
 		return false
 	default:
 		if c.ctx.Err() != nil {
-			n.pending.remove(c.msgID) // withdrawn while the call still waits
+			a.forget(r) // withdrawn while the call still waits
 			return false
 		}
 	}
 	return true
 }
+
+// forget removes r's pending entry, if it is still there, and gives back the call's hold for
+// it; it reports whether it removed the entry (so no one else answers r from it).
+func (a *actorState) forget(r request) bool {
+	if _, ok := a.node.pending.remove(r.call.msgID); ok {
+		r.call.release(r.index, heldEntry)
+		return true
+	}
+	return false
+}
+
+// done gives back the call's hold for request r: the node is through with it.
+func (a *actorState) done(r request) { r.call.release(r.index, heldRequest) }
 
 // sent does what follows a request's successful send: a one-way call hears that it is out.
 func (a *actorState) sent(r request) {
@@ -171,6 +185,9 @@ func (a *actorState) sendFailed(ctx context.Context, err error, rs ...request) {
 		// broke; a node answers a call once.
 		if _, stillPending := a.node.pending.remove(r.call.msgID); stillPending || r.call.kind == OneWay {
 			a.fail(r, err)
+			if stillPending {
+				r.call.release(r.index, heldEntry)
+			}
 		}
 	}
 	a.dropStream(ctx, err)
@@ -402,6 +419,11 @@ func (n *NodeActor) route(m *wire.Message) {
 	}
 	m.Release()
 	e.call.deliver(r)
+	if e.call.kind == Stream {
+		e.call.unref() // the hold take added; the entry stays for the call's next reply
+	} else {
+		e.call.release(e.index, heldEntry)
+	}
 }
 
 func noMethod([]byte) string { return "" }
@@ -409,6 +431,7 @@ func noMethod([]byte) string { return "" }
 func (a *actorState) failPending(gen uint64, all bool, err error) {
 	for _, e := range a.node.pending.removeGen(gen, all) {
 		e.call.deliver(Response{Index: e.index, NodeID: a.node.id, Err: err})
+		e.call.release(e.index, heldEntry)
 	}
 }
 
@@ -419,6 +442,7 @@ func (a *actorState) reject(m nodeMsg, _ error) {
 		m.cancel() // a stream a watcher opened as the node stopped
 	case msgRequest:
 		a.fail(m.req, a.node.closedError())
+		a.done(m.req)
 	}
 }
 
@@ -437,9 +461,10 @@ func (a *actorState) onPanic(m nodeMsg, err error) {
 	}
 	r := m.req
 	if r.call.kind != OneWay {
-		a.node.pending.remove(r.call.msgID)
+		a.forget(r)
 	}
 	a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", err))
+	a.done(r)
 }
 
 // stop releases everything the actor owns; it runs on the node's goroutine as it ends, holding

@@ -49,44 +49,61 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 func (a *actorState) sendAll(rs []request) {
 	ctx := a.node.ctx
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
-	for _, r := range rs {
+	next := 0          // rs[next:] are not through the filter yet
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		// A panic: user code runs in SendMsg (gRPC interceptors and stats handlers) and in
+		// the per-node metadata function of a watcher started here.
+		p := recover()
+		a.failRequests(admitted, rs[next:], p)
+	}()
+	for i, r := range rs {
+		next = i
 		switch {
 		case r.call.withdrawn():
+			a.done(r)
 		case a.stream == nil:
 			if !a.watching && a.retry == nil && !time.Now().Before(a.nextAttempt) {
 				a.watch(ctx)
 			}
 			a.fail(r, unavailable(a.lastErrOr(errNotConnected)))
+			a.done(r)
 		case a.admit(r):
 			admitted = append(admitted, r)
+		default:
+			a.done(r)
 		}
 	}
-	if len(admitted) == 0 {
-		return
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			a.failRequests(admitted, p)
+	next = len(rs)
+	if len(admitted) > 0 {
+		f := admitted[0].frame
+		if len(admitted) > 1 {
+			size := 0
+			for _, r := range admitted {
+				size = wire.BatchAdd(size, len(r.frame.Bytes))
+			}
+			b := wire.StartBatch(make([]byte, 0, size))
+			for _, r := range admitted {
+				b = wire.AppendToBatch(b, r.frame.Bytes)
+			}
+			f = new(wire.Frame) // gRPC may write from it after SendMsg returns
+			f.Init(b)
 		}
-	}()
-	f := admitted[0].frame
-	if len(admitted) > 1 {
-		size := 0
+		CountMsgs.Add(1)
+		CountReqs.Add(int64(len(admitted)))
+		if err := a.stream.SendMsg(f); err != nil {
+			a.sendFailed(ctx, err, admitted...)
+		} else {
+			for _, r := range admitted {
+				a.sent(r)
+			}
+		}
 		for _, r := range admitted {
-			size = wire.BatchAdd(size, len(r.frame.Bytes))
+			a.done(r)
 		}
-		b := wire.StartBatch(make([]byte, 0, size))
-		for _, r := range admitted {
-			b = wire.AppendToBatch(b, r.frame.Bytes)
-		}
-		f = new(wire.Frame) // gRPC may write from it after SendMsg returns
-		f.Init(b)
 	}
-	if err := a.stream.SendMsg(f); err != nil {
-		a.sendFailed(ctx, err, admitted...)
-		return
-	}
-	for _, r := range admitted {
-		a.sent(r)
-	}
+	finished = true
 }

@@ -68,6 +68,12 @@ type Call struct {
 	ids    *MsgIDs // counts the call as in progress until it ends
 	state  atomic.Uint32
 	inbox  inbox
+	// refs counts who may still touch the call: its owner until Release, plus one for each
+	// request a node holds (queued or being sent) and each pending entry. A call from
+	// AcquireCall goes back to the pool when it drops to zero (pool.go).
+	refs   atomic.Int32
+	owned  atomic.Bool // the owner has not released the call
+	pooled bool        // from AcquireCall: reused once released by all
 	// sent holds, by node index, the node the request was queued for (nil if none) and
 	// whether its final response has been taken: Finish forgets the others.
 	sent []sentTo
@@ -83,9 +89,13 @@ const inlineNodes = 5
 type sentTo struct {
 	node     *NodeActor
 	answered bool
+	// held says what of the call a node holds for this index (heldRequest, heldEntry), so
+	// that each is given back once.
+	held atomic.Uint32
 }
 
 // NewCall returns the handle of a call to n nodes, with a fresh message ID from ids.
+// It never goes back to a pool.
 func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
 	c := &Call{}
 	c.Init(ctx, ids, kind, n)
@@ -98,6 +108,8 @@ func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
 	c.ids = ids
 	ids.calls.Add(1)
+	c.refs.Store(1)
+	c.owned.Store(true)
 	var both []Response
 	if n <= inlineNodes {
 		c.sent, both = c.sentArr[:n], c.respArr[:2*n]
@@ -120,7 +132,11 @@ func (c *Call) Context() context.Context { return c.ctx }
 // node's mailbox until the call's context ends; without, a full mailbox fails at once with
 // ResourceExhausted. On error nothing was queued and no response will come for i.
 func (c *Call) Enqueue(i int, node *NodeActor, frame *wire.Frame, wait bool) error {
+	c.hold(int32(i), heldRequest) // before the node can see the request, and give it back
 	err := node.enqueue(request{call: c, index: int32(i), frame: frame}, wait)
+	if err != nil {
+		c.release(int32(i), heldRequest)
+	}
 	switch {
 	case err == nil:
 		c.sent[i].node = node
@@ -190,7 +206,8 @@ func (c *Call) Finish(withResult bool) {
 	if c.kind == OneWay {
 		return // one-way requests are never pending
 	}
-	for _, s := range c.sent {
+	for i := range c.sent {
+		s := &c.sent[i]
 		if s.node == nil || s.answered {
 			continue
 		}
@@ -198,6 +215,7 @@ func (c *Call) Finish(withResult bool) {
 			// Its reply, if it comes, is dropped, but measured: otherwise a node slower
 			// than every quorum would keep its old, faster latency.
 			s.node.late.remember(c.msgID, e.sentAt)
+			c.release(int32(i), heldEntry)
 		}
 	}
 }

@@ -33,6 +33,13 @@
 // sets the state and then forgets the entries. A request is withdrawn (not sent) only if its
 // call's context ended while the call was still waiting.
 //
-// NodeActor's exported methods are safe for concurrent use. A Call's Enqueue, Fail, Next and
-// Finish belong to its owner (the goroutine sending, then the one collecting).
+// Calls from AcquireCall are pooled (pool.go): most of what a quorum call allocates is its
+// handle, so a finished call's handle serves a later call. It is reused only when no one can
+// touch it: its owner gives it back with Release, and a node holds it (a bit per node index,
+// and a count) from Enqueue until it is through with the request, and while the request has a
+// pending entry; the receiver holds a stream call's handle while it delivers a reply. Whoever
+// gives back the last hold puts the handle back in the pool.
+//
+// NodeActor's exported methods are safe for concurrent use. A Call's Enqueue, Fail, Next,
+// Finish and Release belong to its owner (the goroutine sending, then the one collecting).
 package callproto

@@ -23,7 +23,9 @@ type inbox struct {
 func (b *inbox) init(both []Response, stream bool) {
 	nodes := len(both) / 2
 	b.queue, b.spare = both[:0:nodes], both[nodes:nodes:2*nodes]
-	b.wake = make(chan struct{}, 1)
+	if b.wake == nil {
+		b.wake = make(chan struct{}, 1)
+	}
 	if stream {
 		b.slot = make([]int32, nodes)
 		for i := range b.slot {
@@ -80,4 +82,13 @@ func (b *inbox) close() {
 	b.mu.Lock()
 	b.closed = true
 	b.mu.Unlock()
+}
+
+// reset readies a used inbox for its call's next use: open, empty, no wake-up pending.
+func (b *inbox) reset() {
+	b.queue, b.spare, b.slot, b.closed = nil, nil, nil, false
+	select {
+	case <-b.wake:
+	default:
+	}
 }

@@ -42,13 +42,19 @@ func (t *pendingTable) add(id uint64, e pendingEntry) {
 	sh.mu.Unlock()
 }
 
-// take returns the entry for id; it stays in the table only if it is a stream call's.
+// take returns the entry for id; it stays in the table only if it is a stream call's. Either
+// way the taker holds the call: for a stream call's entry, which a finishing call may remove
+// at any time, take adds a hold of its own, which the taker gives back with unref.
 func (t *pendingTable) take(id uint64) (pendingEntry, bool) {
 	sh := t.shard(id)
 	sh.mu.Lock()
 	e, ok := sh.entries[id]
-	if ok && e.call.kind != Stream {
-		delete(sh.entries, id)
+	if ok {
+		if e.call.kind == Stream {
+			e.call.refs.Add(1) // the entry holds the call while it is in the table
+		} else {
+			delete(sh.entries, id)
+		}
 	}
 	sh.mu.Unlock()
 	return e, ok

@@ -344,12 +344,19 @@ func (n *NodeActor) markRead(offset int64) {
 	}
 }
 
-// failRequests fails the requests of a batch that did not go out because of a panic.
-func (a *actorState) failRequests(rs []request, p any) {
-	for _, r := range rs {
-		if _, pending := a.node.pending.remove(r.call.msgID); pending || r.call.kind == OneWay {
-			a.fail(r, status.Errorf(codes.Internal, "node actor recovered from a panic: %v", p))
+// failRequests fails, after a panic p while sending, the requests that did not go out:
+// admitted ones (registered as pending, unless one-way) and those not looked at yet.
+func (a *actorState) failRequests(admitted, rest []request, p any) {
+	err := status.Errorf(codes.Internal, "node actor recovered from a panic: %v", p)
+	for _, r := range admitted {
+		if r.call.kind == OneWay || a.forget(r) { // else the stream's receiver answered it
+			a.fail(r, err)
 		}
+		a.done(r)
+	}
+	for _, r := range rest {
+		a.fail(r, err)
+		a.done(r)
 	}
 	a.node.log.Error("node actor recovered from a panic", logfield.Error(&actor.PanicError{Value: p, Stack: debug.Stack()}))
 }

@@ -16,3 +16,7 @@ func PendingCount(n *manager.Node) int {
 	}
 	return a.PendingCount()
 }
+
+// OnCallRecycled makes f be called whenever a call's state goes back to its pool for reuse,
+// until it is called again with nil. Tests count reuse with it.
+func OnCallRecycled(f func()) { callproto.SetRecycleHook(f) }

@@ -1,0 +1,106 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/internal/probe"
+	ts "github.com/quorumcall/gorums/internal/testservice"
+)
+
+// TestPooledCallsStayApart: a call's state is reused by later calls once neither its caller
+// nor any node holds it. Many callers make quorum calls and ordered RPCs at once, a quarter of
+// them with deadlines so short that they end while their requests are queued, sent or being
+// answered, and one of three servers answers late, so that most of its replies come after
+// their call returned and its state was reused. Every reply a call returns must be its own
+// request's echo, no request may stay pending, and states must be reused.
+func TestPooledCallsStayApart(t *testing.T) {
+	var recycled atomic.Int64
+	probe.OnCallRecycled(func() { recycled.Add(1) })
+	t.Cleanup(func() { probe.OnCallRecycled(nil) })
+
+	late := ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+		time.Sleep(time.Millisecond) // load shaping: this server's replies mostly come late
+		return ts.Echo(req), nil
+	})
+	_, addrs := ts.StartN(t, 3, func(i int) ts.TestService {
+		if i == 0 {
+			return late
+		}
+		return ts.Handlers{}
+	})
+	for _, batching := range []bool{true, false} {
+		t.Run(fmt.Sprintf("batching=%v", batching), func(t *testing.T) {
+			var opts []gorums.ManagerOption
+			if !batching {
+				opts = append(opts, gorums.WithNoBatching())
+			}
+			mgr := newManager(t, opts...)
+			cfg := ts.NewConfig(t, mgr, 2, addrs)
+			start := recycled.Load()
+			const callers, calls = 8, 300
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for g := range callers {
+				wg.Go(func() {
+					for i := range calls {
+						value := fmt.Sprintf("caller %d call %d", g, i)
+						timeout := 10 * time.Second
+						if i%4 == 3 {
+							timeout = time.Duration(i%7) * 100 * time.Microsecond
+						}
+						ctx, cancel := context.WithTimeout(context.Background(), timeout)
+						var resp *ts.Response
+						var err error
+						if i%5 == 4 {
+							resp, err = cfg.Nodes()[i%3].Ordered(ctx, &ts.Request{Seq: uint64(i), Value: value})
+						} else {
+							resp, err = cfg.Quorum(ctx, &ts.Request{Seq: uint64(i), Value: value})
+						}
+						cancel()
+						switch {
+						case err == nil:
+							if resp.GetValue() != value || resp.GetSeq() != uint64(i) {
+								t.Errorf("call %q got the reply of another request: %q (seq %d)", value, resp.GetValue(), resp.GetSeq())
+							}
+						case i%4 == 3 && (status.Code(err) == codes.DeadlineExceeded || ctx.Err() != nil):
+						default:
+							failed.Add(1)
+							t.Errorf("call %q: %v", value, err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if failed.Load() > 0 {
+				return
+			}
+			// The late server's last replies arrive after the calls returned; then nothing
+			// is pending and the calls' states have gone back to the pool.
+			err := ts.Poll(10*time.Second, func() bool {
+				for _, n := range cfg.Nodes() {
+					if probe.PendingCount(n.RawNode) != 0 {
+						return false
+					}
+				}
+				return true
+			})
+			if err != nil {
+				for _, n := range cfg.Nodes() {
+					t.Errorf("node %s: %d requests still pending", n.Address(), probe.PendingCount(n.RawNode))
+				}
+			}
+			if got := recycled.Load() - start; got < callers*calls/2 {
+				t.Errorf("%d of %d calls' states were reused, want most", got, callers*calls)
+			}
+		})
+	}
+}
