@@ -80,6 +80,9 @@ type Call struct {
 	// Storage for calls of up to inlineNodes nodes, so that a call is one allocation.
 	sentArr [inlineNodes]sentTo
 	respArr [2 * inlineNodes]Response
+	// Storage for larger calls, kept when the handle goes back to the pool.
+	sentBig []sentTo
+	respBig []Response
 }
 
 // inlineNodes is the largest call whose per-node state lives inside the Call: the common
@@ -111,10 +114,14 @@ func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	c.refs.Store(1)
 	c.owned.Store(true)
 	var both []Response
-	if n <= inlineNodes {
+	switch {
+	case n <= inlineNodes:
 		c.sent, both = c.sentArr[:n], c.respArr[:2*n]
-	} else {
-		c.sent, both = make([]sentTo, n), make([]Response, 2*n)
+	case n <= len(c.sentBig): // a pooled handle that served as large a call before
+		c.sent, both = c.sentBig[:n], c.respBig[:2*n]
+	default:
+		c.sentBig, c.respBig = make([]sentTo, n), make([]Response, 2*n)
+		c.sent, both = c.sentBig, c.respBig
 	}
 	c.inbox.init(both, kind == Stream)
 }

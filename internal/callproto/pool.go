@@ -25,9 +25,6 @@ const (
 // owner must call Release once it no longer uses it (after Finish or Returned, and after its
 // last MsgID or Failures); it is reused when the nodes have given it back too.
 func AcquireCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
-	if n > inlineNodes {
-		return NewCall(ctx, ids, kind, n) // its state is not inline: not worth keeping
-	}
 	c := callPool.Get().(*Call)
 	c.Init(ctx, ids, kind, n)
 	c.pooled = true
@@ -77,12 +74,13 @@ func SetRecycleHook(f func()) {
 func (c *Call) recycle() {
 	c.ctx, c.msgID, c.decode, c.ids, c.pooled = nil, 0, nil, nil, false
 	c.state.Store(callOpen)
-	for i := range c.sentArr {
-		c.sentArr[i].node, c.sentArr[i].answered = nil, false
-		c.sentArr[i].held.Store(0)
+	for i := range c.sent {
+		c.sent[i].node, c.sent[i].answered = nil, false
+		c.sent[i].held.Store(0)
 	}
 	c.sent = nil
 	clear(c.respArr[:]) // replies and errors: not kept alive by the pool
+	clear(c.respBig)
 	c.inbox.reset()
 	if f := recycleHook.Load(); f != nil {
 		(*f)()

@@ -26,13 +26,16 @@ func TestPooledCallsStayApart(t *testing.T) {
 	probe.OnCallRecycled(func() { recycled.Add(1) })
 	t.Cleanup(func() { probe.OnCallRecycled(nil) })
 
-	for _, batching := range []bool{true, false} {
-		t.Run(fmt.Sprintf("batching=%v", batching), func(t *testing.T) {
+	for _, tc := range []struct {
+		n        int
+		batching bool
+	}{{3, true}, {3, false}, {9, true}} { // 9 nodes: more than a handle holds inline
+		t.Run(fmt.Sprintf("n=%d/batching=%v", tc.n, tc.batching), func(t *testing.T) {
 			var s setup
-			if !batching {
+			if !tc.batching {
 				s.mgrOpts, s.insecure = []gorums.ManagerOption{gorums.WithNoBatching()}, true
 			}
-			c := newCluster(t, 3, s)
+			c := newCluster(t, tc.n, s)
 			start := recycled.Load()
 			const callers, calls = 6, 150
 			var seq atomic.Uint64
