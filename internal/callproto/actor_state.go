@@ -136,7 +136,7 @@ func (a *actorState) admit(r request) bool {
 		return true
 	}
 	c.hold(r.index, heldEntry) // before anyone can find the entry and give it back
-	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: time.Now(), offset: a.sentBytes})
+	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: c.start, offset: a.sentBytes})
 	// Add, then check (the protocol of Call): either this sees the call ended or its Finish
 	// sees the entry.
 	switch c.state.Load() {

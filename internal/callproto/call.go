@@ -3,6 +3,7 @@ package callproto
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/proto"
@@ -66,6 +67,9 @@ type Call struct {
 	kind   Kind
 	decode Decoder // turns replies into messages; nil for one-way calls
 	ids    *MsgIDs // counts the call as in progress until it ends
+	// start is when the call began; a node's latency is measured from it, so that it
+	// counts the time a request waited for the node as well.
+	start time.Time
 	state  atomic.Uint32
 	inbox  inbox
 	// refs counts who may still touch the call: its owner until Release, plus one for each
@@ -109,6 +113,7 @@ func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
 // larger value (one allocation per call instead of two).
 func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
 	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
+	c.start = time.Now()
 	c.ids = ids
 	ids.calls.Add(1)
 	c.refs.Store(1)

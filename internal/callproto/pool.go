@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Calls are pooled: a quorum call's handle is most of what the call allocates, and handing it
@@ -72,7 +73,7 @@ func SetRecycleHook(f func()) {
 
 // recycle clears the call of everything its last use left and puts it back in the pool.
 func (c *Call) recycle() {
-	c.ctx, c.msgID, c.decode, c.ids, c.pooled = nil, 0, nil, nil, false
+	c.ctx, c.msgID, c.decode, c.ids, c.pooled, c.start = nil, 0, nil, nil, false, time.Time{}
 	c.state.Store(callOpen)
 	for i := range c.sent {
 		c.sent[i].node, c.sent[i].answered = nil, false
