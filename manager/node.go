@@ -89,8 +89,8 @@ func (n *Node) LastErr() error {
 	return nil
 }
 
-// Latency returns a moving average of the time from sending a request to the node to receiving
-// its reply, or 0 before the first reply.
+// Latency returns a moving average of the time from the start of a call to the node's reply
+// (its time in the node's queue included), or 0 before the first reply.
 func (n *Node) Latency() time.Duration {
 	if a := n.actorOf(); a != nil {
 		return a.Latency()
