@@ -86,11 +86,15 @@ func (s *stream) write(frames [][]byte) error {
 	for _, f := range frames {
 		size = wire.BatchAdd(size, len(f))
 	}
-	b := wire.StartBatch(make([]byte, 0, size))
+	// A pooled buffer, which goes back to the pool once gRPC has written it.
+	batch := wire.NewPooledFrame(size)
+	batch.Bytes = wire.StartBatch(batch.Bytes)
 	for _, f := range frames {
-		b = wire.AppendToBatch(b, f)
+		batch.Bytes = wire.AppendToBatch(batch.Bytes, f)
 	}
-	return s.ss.SendMsg(&wire.Frame{Bytes: b})
+	err := s.ss.SendMsg(batch)
+	batch.Done()
+	return err
 }
 
 // serve runs the stream until the client goes away, the stream fails or the server drains it.

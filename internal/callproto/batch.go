@@ -85,12 +85,13 @@ func (a *actorState) sendAll(rs []request) {
 			for _, r := range admitted {
 				size = wire.BatchAdd(size, len(r.frame.Bytes))
 			}
-			b := wire.StartBatch(make([]byte, 0, size))
+			// A pooled buffer, which goes back to the pool once gRPC has written it.
+			f = wire.NewPooledFrame(size)
+			f.Bytes = wire.StartBatch(f.Bytes)
 			for _, r := range admitted {
-				b = wire.AppendToBatch(b, r.frame.Bytes)
+				f.Bytes = wire.AppendToBatch(f.Bytes, r.frame.Bytes)
 			}
-			f = new(wire.Frame) // gRPC may write from it after SendMsg returns
-			f.Init(b)
+			defer f.Done()
 		}
 		CountMsgs.Add(1)
 		CountReqs.Add(int64(len(admitted)))

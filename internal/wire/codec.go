@@ -17,9 +17,13 @@ const CodecName = "gorums"
 // reused or copied once it has been sent: gRPC may still be writing from it after SendMsg
 // returns.
 type Frame struct {
-	Bytes []byte
-	sb    mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
-	bufs  [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
+	Bytes  []byte
+	sb     mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
+	bufs   [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
+	// A frame from NewPooledFrame: its bytes' pool buffer, and the counted buffer gRPC is
+	// given (made when the frame is first marshaled, once Bytes are final), until Done.
+	pool   *[]byte
+	pooled mem.Buffer
 }
 
 // Init makes f a frame of b, ready to be sent on many streams.
@@ -51,10 +55,22 @@ func init() { encoding.RegisterCodecV2(Codec{}) }
 func (Codec) Name() string { return CodecName }
 
 // Marshal returns the bytes of a *Frame or the framed encoding of a *Message. The buffers are
-// plain slices, which gRPC's Free leaves alone, so one Frame may go to many streams at once.
+// plain slices, which gRPC's Free leaves alone, so one Frame may go to many streams at once;
+// a pooled frame's (NewPooledFrame) is a counted buffer, which goes back to the pool once gRPC
+// and the sender (Done) have let go of it.
 func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	switch m := v.(type) {
 	case *Frame:
+		if m.pool != nil && m.pooled == nil && len(m.Bytes) > 0 && &(*m.pool)[:1][0] == &m.Bytes[0] {
+			*m.pool = m.Bytes
+			m.pooled = mem.NewBuffer(m.pool, &buffers)
+		}
+		if m.pooled != nil {
+			// gRPC frees what Marshal returns once it has written it: a reference of its own.
+			m.pooled.Ref()
+			m.bufs[0] = m.pooled
+			return m.bufs[:], nil
+		}
 		if m.bufs[0] != nil && sameBytes(m.sb, m.Bytes) {
 			return m.bufs[:], nil
 		}
