@@ -70,8 +70,8 @@ type Call struct {
 	// start is when the call began; a node's latency is measured from it, so that it
 	// counts the time a request waited for the node as well.
 	start time.Time
-	state  atomic.Uint32
-	inbox  inbox
+	state atomic.Uint32
+	inbox inbox
 	// refs counts who may still touch the call: its owner until Release, plus one for each
 	// request a node holds (queued or being sent) and each pending entry. A call from
 	// AcquireCall goes back to the pool when it drops to zero (pool.go).

@@ -17,9 +17,9 @@ const CodecName = "gorums"
 // reused or copied once it has been sent: gRPC may still be writing from it after SendMsg
 // returns.
 type Frame struct {
-	Bytes  []byte
-	sb     mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
-	bufs   [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
+	Bytes []byte
+	sb    mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
+	bufs  [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
 	// A frame from NewPooledFrame: its bytes' pool buffer, and the counted buffer gRPC is
 	// given (made when the frame is first marshaled, once Bytes are final), until Done.
 	pool   *[]byte
