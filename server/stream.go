@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -45,13 +46,19 @@ type stream struct {
 	ended   chan struct{}
 	endErr  error // set once, before ended is closed
 
-	running sync.WaitGroup // handlers started and not yet returned; waited for on drain
-	drainMu sync.Mutex     // serialises running.Add with the drain's Wait
-	drained bool           // guarded by drainMu: no new handler starts once set
+	// handlers counts the handlers started and not yet returned, plus drainedBit once the
+	// stream drains, after which no handler starts; idle is closed (once) when a drained
+	// stream's last handler returns.
+	handlers atomic.Int64
+	idle     chan struct{}
+	idleOnce sync.Once
 }
 
+// drainedBit marks a draining stream in stream.handlers.
+const drainedBit = 1 << 62
+
 func newStream(srv *Server, ss grpc.ServerStream) *stream {
-	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
+	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{}), idle: make(chan struct{})}
 	s.lock.takeOver = s.takeOver
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
@@ -105,10 +112,9 @@ func (s *stream) serve(drain <-chan struct{}) error {
 	select {
 	case <-s.ended:
 	case <-drain:
-		s.drainMu.Lock()
-		s.drained = true
-		s.drainMu.Unlock()
-		s.running.Wait()
+		if s.handlers.Add(drainedBit) != drainedBit {
+			<-s.idle // handlers are running: wait for the last to return
+		}
 		s.out.waitIdle(s.ctx)
 	}
 	s.out.close(errStreamClosed)
@@ -199,19 +205,27 @@ func (s *stream) dispatch(m *wire.Message) bool {
 		ce.Write(logfield.Method(m.Method), logfield.MsgID(m.MessageID))
 	}
 	seq := s.lock.lend()
-	defer s.running.Done()
+	defer s.handlerDone()
 	s.run(h, ServerCtx{Context: ctx, lock: &s.lock, seq: seq}, req, out)
 	return s.lock.returned(seq)
 }
 
+// startHandler counts a handler about to start; it reports false, counting nothing, once the
+// stream drains.
 func (s *stream) startHandler() bool {
-	s.drainMu.Lock()
-	defer s.drainMu.Unlock()
-	if s.drained {
+	if s.handlers.Add(1)&drainedBit != 0 {
+		s.handlerDone()
 		return false
 	}
-	s.running.Add(1)
 	return true
+}
+
+// handlerDone counts a handler that returned; the last one of a draining stream wakes the
+// drain.
+func (s *stream) handlerDone() {
+	if s.handlers.Add(-1) == drainedBit {
+		s.idleOnce.Do(func() { close(s.idle) })
+	}
 }
 
 // takeOver starts a new receive loop for a handler that released the lock.
