@@ -93,8 +93,6 @@ func (a *actorState) sendAll(rs []request) {
 			}
 			defer f.Done()
 		}
-		CountMsgs.Add(1)
-		CountReqs.Add(int64(len(admitted)))
 		if err := a.stream.SendMsg(f); err != nil {
 			a.sendFailed(ctx, err, admitted...)
 		} else {
