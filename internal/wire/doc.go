@@ -15,6 +15,8 @@
 // by hand with protowire: it is on every message's path, and the hand-written code is both
 // faster and strict about malformed input.
 //
-// Nothing here starts goroutines or holds state; every function is safe for concurrent use.
-// A decoded Message's Payload aliases the buffer it was decoded from.
+// Nothing here starts goroutines; every function is safe for concurrent use. The only state is
+// a pool of buffers for batches (pool.go): a pooled frame's buffer goes back to the pool when
+// gRPC, having written it, and the sender (Frame.Done) have both let go of it. A decoded
+// Message's Payload aliases the buffer it was decoded from.
 package wire
