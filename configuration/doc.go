@@ -23,7 +23,10 @@
 // calls; a goroutine of the call's own for async and correctable calls, which ends when the
 // call does (quorum, every node heard from, context ended, or the manager closed) and contains
 // a panicking quorum function, as the synchronous collectors do (the call fails with Internal).
-// Only the collector touches a call after its requests are sent.
+// Only the collector touches a call after its requests are sent. It releases the call handle
+// once it has collected (the handle is pooled, and reused when no node holds it any more), so
+// nothing after collect reads the handle: what the trace and the outcome need is kept in the
+// call itself.
 //
 // Configurations are values and safe for concurrent use; Async and Correctable handles may be
 // read from any goroutine.

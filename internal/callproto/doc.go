@@ -9,11 +9,13 @@
 //   - any goroutine that queues a message (a caller, or one of those below) runs the mailbox
 //     itself if the token is free: requests from calls, which it puts on the stream (several
 //     as one batch when the stream batches, batch.go), and events (stream opened, stream
-//     broken, retry). It never waits for the network: what could (the first connection
-//     attempt, a request the stream may not have room for) it hands, with the token, to
+//     broken, retry). A caller that finds the token free and the mailbox empty does not even
+//     queue its request: it sends it at once. It never waits for the network: what could (the
+//     first connection attempt, a request the stream may not have room for) it hands, with the
+//     token, to
 //   - the node's own goroutine, which runs what is handed to it, runs the mailbox of a stream
-//     that batches (woken by each sender, so requests gather into batches), and stops the
-//     node on Close. One client's messages reach the node in the order they were queued,
+//     that batches while several calls are in progress (woken by each sender, so that their
+//     requests gather into batches), and stops the node on Close. One client's messages reach the node in the order they were queued,
 //     whatever their call type. A request is registered as pending before it is sent;
 //   - the stream's receiver reads replies, decodes each with its call's decoder and delivers
 //     it, by message ID, to its call's inbox, which never makes it wait. When the stream
@@ -24,7 +26,8 @@
 //   - timers only post messages.
 //
 // The pending table is shared by the actor (adds), the receiver (takes) and finishing calls
-// (forget); a mutex guards it and is held only for the map operation.
+// (forget); it is split into shards by message ID, and a shard's mutex is held only for its
+// map operation.
 //
 // A Call (call.go) is one call in flight: one message ID, an inbox (inbox.go) that node actors
 // deliver responses to without waiting (a stream call keeps each node's newest reply in a
