@@ -134,9 +134,6 @@ func (n *NodeActor) Addr() string { return n.addr }
 // Runtime returns what the node's calls share with the other nodes of its manager.
 func (n *NodeActor) Runtime() *Runtime { return n.rt }
 
-// Logger returns the node's logger, with the node_id and addr fields.
-func (n *NodeActor) Logger() *zap.Logger { return n.log }
-
 // LastErr returns the last transport error seen for the node, or nil.
 func (n *NodeActor) LastErr() error {
 	if b := n.lastErr.Load(); b != nil {
