@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -71,10 +72,10 @@ func New(id uint32, members map[uint32]string, opts ...Option) (*Replica, error)
 	}
 	addr, ok := members[id]
 	if !ok {
-		return nil, &replicaError{id: id, err: fmt.Errorf("not among the members %v", sortedIDs(members))}
+		return nil, &replicaError{id: id, err: fmt.Errorf("not among the members %v", slices.Sorted(maps.Keys(members)))}
 	}
 	nodeMap := make(map[string]uint32, len(members))
-	for _, mid := range sortedIDs(members) {
+	for _, mid := range slices.Sorted(maps.Keys(members)) {
 		a := members[mid]
 		if other, dup := nodeMap[a]; dup {
 			return nil, &replicaError{id: id, err: fmt.Errorf("members %d and %d have the same address %q; one server counts once", other, mid, a)}
@@ -86,7 +87,7 @@ func New(id uint32, members map[uint32]string, opts ...Option) (*Replica, error)
 		return nil, &replicaError{id: id, err: err}
 	}
 	r := &Replica{
-		id: id, addr: addr, members: clone(members), opts: o,
+		id: id, addr: addr, members: maps.Clone(members), opts: o,
 		log:       o.logger.With(logfield.NodeID(id)),
 		self:      bufconn.Listen(o.selfBuffer),
 		selfAddrs: selfAddresses(addr, resolved),
@@ -120,23 +121,6 @@ func (e *replicaError) Error() string {
 }
 
 func (e *replicaError) Unwrap() error { return e.err }
-
-func sortedIDs(members map[uint32]string) []uint32 {
-	ids := make([]uint32, 0, len(members))
-	for id := range members {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-func clone(m map[uint32]string) map[uint32]string {
-	out := make(map[uint32]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
 
 // selfLookupTimeout bounds the name lookup of the replica's own host in New.
 const selfLookupTimeout = 5 * time.Second
@@ -174,7 +158,7 @@ func (r *Replica) ID() uint32 { return r.id }
 func (r *Replica) Address() string { return r.addr }
 
 // Members returns a copy of the members map the replica was made with.
-func (r *Replica) Members() map[uint32]string { return clone(r.members) }
+func (r *Replica) Members() map[uint32]string { return maps.Clone(r.members) }
 
 // Server returns the replica's server. Register the service on it before Start or Serve:
 //
