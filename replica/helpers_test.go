@@ -3,6 +3,7 @@ package replica_test
 import (
 	"context"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,21 +77,12 @@ func newGroup(t *testing.T, n int, s groupSetup) *group {
 	}
 	for i := range n {
 		g.reps = append(g.reps, nil)
-		if contains(s.down, i) {
+		if slices.Contains(s.down, i) {
 			continue
 		}
 		g.start(t, i, s)
 	}
 	return g
-}
-
-func contains(list []int, x int) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // start makes replica i and serves it on its listener (a new one if the old was closed).
