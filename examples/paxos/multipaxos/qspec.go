@@ -2,6 +2,7 @@ package multipaxos
 
 import (
 	pb "github.com/quorumcall/gorums/examples/paxos/proto"
+	"github.com/quorumcall/gorums/quorum"
 )
 
 // QSpec holds the quorum functions of a group of n replicas, whose quorums are majorities.
@@ -12,13 +13,13 @@ import (
 // otherwise wait for the dead ones). A quorum of yes is all safety needs; when to give up is
 // liveness only. QSpec keeps no state: its functions may run on many calls at once.
 type QSpec struct {
-	q int
+	q quorum.Rule
 }
 
 var _ pb.QuorumSpec = QSpec{}
 
-// NewQSpec returns the quorum functions for n replicas: q = n/2+1.
-func NewQSpec(n int) QSpec { return QSpec{q: n/2 + 1} }
+// NewQSpec returns the quorum functions for n replicas: a majority, n/2+1.
+func NewQSpec(n int) QSpec { return QSpec{q: quorum.Majority(n)} }
 
 // PrepareQF decides phase 1: a quorum of promises is OK, with the highest accepted value
 // among them; a replica that knows the slot decided ends the phase with the decision; a
@@ -43,7 +44,7 @@ func (qs QSpec) PrepareQF(_ *pb.PrepareRequest, replies map[uint32]*pb.Promise) 
 		}
 	}
 	switch {
-	case oks >= qs.q:
+	case qs.q.Reached(oks):
 		result.OK = true
 		return result, true
 	case refusals > 0:
@@ -66,7 +67,7 @@ func (qs QSpec) AcceptQF(_ *pb.AcceptRequest, replies map[uint32]*pb.Accepted) (
 		result.Promised = max(result.Promised, a.GetPromised())
 	}
 	switch {
-	case oks >= qs.q:
+	case qs.q.Reached(oks):
 		result.OK = true
 		return result, true
 	case refusals > 0:
