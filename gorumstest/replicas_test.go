@@ -2,6 +2,8 @@ package gorumstest_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -71,7 +73,7 @@ func TestReplicasCallEachOther(t *testing.T) {
 			if err != nil {
 				t.Fatalf("replica %d: a relayed quorum call: %v", i, err)
 			}
-			if want := "asked by "; len(got.GetValue()) < len(want) || got.GetValue()[:len(want)] != want {
+			if !strings.HasPrefix(got.GetValue(), "asked by ") {
 				t.Errorf("replica %d: relayed %q, want an answer to a nested call", i, got.GetValue())
 			}
 		}
@@ -109,7 +111,7 @@ func TestReplicasCrashAndRestart(t *testing.T) {
 		if r2 == nil || r2.ID() != rs.NodeID(2) {
 			t.Fatalf("after Restart(2): %v", r2)
 		}
-		node := first.Nodes()[slicesIndex(first.NodeIDs(), rs.NodeID(2))]
+		node := first.Nodes()[slices.Index(first.NodeIDs(), rs.NodeID(2))]
 		if got := answerer(t, ctx, node); got != "2/2" {
 			t.Fatalf("replica 0 reached %s at replica 2's address, want the new replica 2/2", got)
 		}
@@ -138,13 +140,4 @@ func TestReplicasHang(t *testing.T) {
 			t.Fatalf("all three after Resume: %v", err)
 		}
 	})
-}
-
-func slicesIndex(ids []uint32, id uint32) int {
-	for i, x := range ids {
-		if x == id {
-			return i
-		}
-	}
-	return -1
 }
