@@ -167,11 +167,15 @@ func run(ctx context.Context, out io.Writer) (err error) {
 		log := m.state.Log()
 		say("  replica %d (%s): %d slots: %s", m.id, status, len(log), show(log))
 	}
-	n, err := agree(group, acked)
+	states := make(map[uint32]*multipaxos.State, len(group))
+	for _, m := range group {
+		states[m.id] = m.state
+	}
+	union, err := multipaxos.CheckAgreement(states, acked)
 	if err != nil {
 		return err
 	}
-	say("\nAgreement: each of the %d decided slots has one value on every replica that knows it, and each of the %d acknowledged values is decided once, in the slot its client was told.", n, len(acked))
+	say("\nAgreement: each of the %d decided slots has one value on every replica that knows it, and each of the %d acknowledged values is decided once, in the slot its client was told.", len(union), len(acked))
 	return nil
 }
 
@@ -195,34 +199,4 @@ func show[K uint32 | uint64](m map[K]string) string {
 		parts[i] = fmt.Sprintf("%d=%s", k, m[k])
 	}
 	return strings.Join(parts, " ")
-}
-
-// agree checks the logs: one value per slot over every replica, no conflicts, every
-// acknowledged value decided once in its slot. It returns the number of decided slots.
-func agree(group []*member, acked map[string]uint64) (int, error) {
-	union := make(map[uint64]string)
-	for _, m := range group {
-		if c := m.state.Conflicts(); len(c) > 0 {
-			return 0, fmt.Errorf("replica %d learned conflicting decisions: %v", m.id, c)
-		}
-		for slot, v := range m.state.Log() {
-			if have, ok := union[slot]; ok && have != v {
-				return 0, fmt.Errorf("slot %d holds %q on one replica and %q on replica %d", slot, have, v, m.id)
-			}
-			union[slot] = v
-		}
-	}
-	slotOf := make(map[string]uint64, len(union))
-	for slot, v := range union {
-		if other, ok := slotOf[v]; ok {
-			return 0, fmt.Errorf("%q decided in slots %d and %d", v, other, slot)
-		}
-		slotOf[v] = slot
-	}
-	for v, slot := range acked {
-		if slotOf[v] != slot {
-			return 0, fmt.Errorf("%q was acknowledged in slot %d, but the logs have it in slot %d", v, slot, slotOf[v])
-		}
-	}
-	return len(union), nil
 }

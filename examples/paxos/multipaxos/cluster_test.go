@@ -89,37 +89,19 @@ func (h *history) ackedCount() int {
 }
 
 // checkAgreement checks the safety of the log over every replica's state, crashed ones
-// included: no replica saw a second value for a decided slot, every slot decided anywhere
-// has one value everywhere it is decided, every acknowledged value is decided exactly once,
-// in the slot its proposer reported, and no value is decided twice. It returns the union of
-// the logs.
+// included, and what the clients were told (see CheckAgreement). It returns the union of the
+// logs.
 func (g *group) checkAgreement(t *testing.T, h *history) map[uint64]string {
 	t.Helper()
-	union := make(map[uint64]string)
+	states := make(map[uint32]*State, len(g.states))
 	for i, s := range g.states {
-		if c := s.Conflicts(); len(c) > 0 {
-			t.Errorf("replica %d learned conflicting decisions: %v", i, c)
-		}
-		for slot, v := range s.Log() {
-			if have, ok := union[slot]; ok && have != v {
-				t.Errorf("slot %d decided %q on one replica and %q on replica %d", slot, have, v, i)
-			}
-			union[slot] = v
-		}
-	}
-	slotOf := make(map[string]uint64)
-	for slot, v := range union {
-		if other, ok := slotOf[v]; ok {
-			t.Errorf("value %q decided twice, in slots %d and %d", v, other, slot)
-		}
-		slotOf[v] = slot
+		states[g.rs.NodeID(i)] = s
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	for v, slot := range h.acked {
-		if got, ok := slotOf[v]; !ok || got != slot {
-			t.Errorf("acknowledged value %q in slot %d: the logs have it in slot %d (found: %v)", v, slot, got, ok)
-		}
+	union, err := CheckAgreement(states, h.acked)
+	h.mu.Unlock()
+	if err != nil {
+		t.Error(err)
 	}
 	return union
 }
