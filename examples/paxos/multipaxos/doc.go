@@ -33,10 +33,10 @@
 //
 // Two majorities intersect, so a value chosen in a slot is seen by every later Prepare
 // majority and proposed again: no slot is decided twice with different values. State.learn
-// checks it on every replica and keeps any contradiction as a conflict, which the tests
-// require to be empty. Paxos needs acceptors to keep their promises across crashes: State is
-// what a replica would write to disk, and a restarted replica must get its old State back
-// (the tests restart replicas with theirs).
+// checks it on every replica and keeps any contradiction as a conflict, which CheckAgreement
+// (used by the tests and the demo) requires to be empty. Paxos needs acceptors to keep
+// their promises across crashes: State is what a replica would write to disk, and a
+// restarted replica must get its old State back (the tests restart replicas with theirs).
 //
 // A replica that missed decisions (it was down, or hung, or a Learn was lost) learns them
 // when its own proposer prepares those slots, since replicas that know a slot decided answer
