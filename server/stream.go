@@ -35,12 +35,10 @@ type stream struct {
 	lock  handlerLock // the receive loop's token
 	out   replyQueue
 	frame wire.Frame // the writer's, reused: SendMsg takes the bytes before it returns
-	// batches: the client announced batched frames and this server confirmed them; replies
-	// queued together may then leave in one gRPC message.
-	batches bool
-	// inHand is the message the receive loop is working through (a batch's envelopes may be
-	// left): the token's holder owns it, and a handler's Release hands it to the next loop.
-	inHand *wire.Message
+	// in is the message the receive loop is working through (a batch's envelopes may be
+	// left): the token's holder owns it, so a handler's Release hands it to the next loop.
+	// It accepts batches when the client announced them and this server confirmed them.
+	in wire.Message
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -62,12 +60,13 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s.lock.takeOver = s.takeOver
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
+	s.in.MethodOf = srv.methodName
 	if !srv.opts.noBatching && announcedBatching(s.ctx) {
 		// Confirmed at once, in the response header, so that the client may batch its first
 		// requests; if the header cannot be sent, the stream is broken and Recv says so.
 		if err := ss.SendHeader(metadata.Pairs(wire.BatchKey, wire.BatchVersion)); err == nil {
-			s.batches = true
-			s.out.batch = true
+			s.in.AcceptBatches = true
+			s.out.batch = true // replies queued together may leave in one gRPC message
 		}
 	}
 	return s
@@ -108,7 +107,7 @@ func (s *stream) write(frames [][]byte) error {
 func (s *stream) serve(drain <-chan struct{}) error {
 	s.log.Info("stream opened")
 	s.srv.wg.Add(1)
-	go s.receive(&wire.Message{MethodOf: s.srv.methodName, AcceptBatches: s.batches})
+	go s.receive()
 	select {
 	case <-s.ended:
 	case <-drain:
@@ -146,11 +145,12 @@ func (s *stream) endError() error {
 	return err
 }
 
-// receive is the receive loop; it runs while it holds the stream's handler lock. m is the
-// message in hand: a new loop after a Release goes on with the envelopes of a batch that its
-// predecessor did not reach.
-func (s *stream) receive(m *wire.Message) {
+// receive is the receive loop; it runs while it holds the stream's handler lock. A new loop
+// after a Release goes on with the envelopes of the batch in hand (s.in) that its predecessor
+// did not reach.
+func (s *stream) receive() {
 	defer s.srv.wg.Done()
+	m := &s.in
 	for {
 		if !m.Next() { // the next envelope of a batch in hand, else the next gRPC message
 			if s.out.full.Load() {
@@ -169,7 +169,6 @@ func (s *stream) receive(m *wire.Message) {
 			s.end(status.Errorf(codes.InvalidArgument, "gorums: malformed NodeStream message, stream closed: %v", m.DecodeErr))
 			return
 		}
-		s.inHand = m
 		if !s.dispatch(m) {
 			return // the handler released the lock: another goroutine receives now, with m
 		}
@@ -231,7 +230,7 @@ func (s *stream) handlerDone() {
 // takeOver starts a new receive loop for a handler that released the lock.
 func (s *stream) takeOver() {
 	s.srv.wg.Add(1)
-	go s.receive(s.inHand)
+	go s.receive()
 }
 
 // run calls the handler, through the server's interceptors if it has any, turning a panic
