@@ -8,11 +8,16 @@
 // Goroutines and what they own, per client stream:
 //   - the receive loop reads requests and runs their handlers inline; only the goroutine
 //     holding the stream's handler lock (handler_lock.go) runs it, so requests of one stream
-//     are handled one at a time in arrival order. A handler that calls ServerCtx.Release hands
-//     the lock, and with it the receive loop, to a new goroutine and finishes on its own;
-//   - replies go through the stream's reply queue (replies.go), which has no goroutine: a
-//     handler whose reply finds no one writing becomes the writer and writes its reply and
-//     any queued meanwhile, in order, then stops. One goroutine at a time writes to the
+//     are handled one at a time in arrival order, the envelopes of a batched gRPC message
+//     one by one. A handler that calls ServerCtx.Release hands the lock, and with it the
+//     receive loop and the rest of a batch in hand, to a new goroutine and finishes on its own;
+//   - replies go through the stream's reply queue (replies.go). A reply that finds no one
+//     writing starts the writer, which writes it and every reply queued meanwhile, in order,
+//     then stops. On a stream without batching the replying handler is the writer; on a
+//     batching stream (the client announced batched frames and the server confirmed them;
+//     WithNoBatching turns that off) the writer is a goroutine started for the purpose, so
+//     that the handler goes on and the replies queued behind a write in progress leave
+//     together, as one batch in a pooled buffer. One goroutine at a time writes to the
 //     stream, and an idle stream has no writer and no buffer;
 //   - the gRPC handler goroutine waits for the stream to end or drain, then closes the
 //     reply queue, waiting for a write in progress.

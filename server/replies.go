@@ -9,11 +9,13 @@ import (
 )
 
 // replyQueue holds one stream's encoded replies on their way to the client and decides who
-// writes them. It has no goroutine of its own: a sender whose reply finds no writer at work
-// becomes the writer and writes its own reply and then every reply queued meanwhile, in
-// order, until the queue is empty. So one goroutine at a time writes, replies leave in the
-// order they were queued, and an idle stream holds neither a writer nor a buffer: the queue
-// grows on demand and is dropped when it drains.
+// writes them. It has no goroutine of its own while idle: a sender whose reply finds no
+// writer at work starts the writer, which writes that reply and then every reply queued
+// meanwhile, in order, until the queue is empty. Without batching the sender itself is the
+// writer; with batching (batch) the writer is a goroutine started by push, which sends the
+// replies queued together as one batch. So one goroutine at a time writes, replies leave in
+// the order they were queued, and an idle stream holds neither a writer nor a buffer: the
+// queue grows on demand and is dropped when it drains.
 //
 // The queue is bounded in bytes and in replies. A sender reserves room for its reply before
 // encoding it and waits while there is none, so a client that does not read its replies costs

@@ -24,8 +24,9 @@ import (
 
 // stream serves one client's NodeStream. Its receive loop (one goroutine at a time: the
 // holder of the handler lock) reads requests and runs their handlers; its replies leave
-// through its replyQueue, written by whichever replying handler finds no writer at work. The
-// gRPC handler goroutine only waits for the end or the drain.
+// through its replyQueue, written by the replying handler that finds no writer at work or, on
+// a batching stream, by a writer goroutine that reply starts. The gRPC handler goroutine only
+// waits for the end or the drain.
 type stream struct {
 	srv *Server
 	ss  grpc.ServerStream
