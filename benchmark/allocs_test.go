@@ -73,22 +73,36 @@ func startAllocServers(t *testing.T, n int) []string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The child's output is read to its end, so that the child never blocks on it; the
+	// reader ends when the child exits, which cleanup waits for before Wait closes the pipe.
+	printed := make(chan []string, 1)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if addrs, ok := strings.CutPrefix(lines.Text(), "ADDRS "); ok {
+				printed <- strings.Split(addrs, ",")
+			}
+		}
+	}()
 	t.Cleanup(func() {
 		_ = stdin.Close()
+		<-drained
 		_ = cmd.Wait()
 	})
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if addrs, ok := strings.CutPrefix(lines.Text(), "ADDRS "); ok {
-			go func() { // drain the rest, so the child never blocks on its output
-				for lines.Scan() {
-				}
-			}()
-			return strings.Split(addrs, ",")
+	select {
+	case addrs := <-printed:
+		return addrs
+	case <-drained:
+		select {
+		case addrs := <-printed: // printed just before it exited
+			return addrs
+		default:
+			t.Fatal("the server process exited without printing its addresses")
+			return nil
 		}
 	}
-	t.Fatalf("the server process printed no addresses: %v", lines.Err())
-	return nil
 }
 
 // The client side of a quorum call and of an ordered RPC allocates no more than it does now.
