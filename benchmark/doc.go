@@ -82,6 +82,11 @@
 //	go test -run='^$' -bench=QuorumCall -benchmem -count=10 ./benchmark > new.txt
 //	benchstat old.txt new.txt
 //
+// Besides ns/op they report cpu-ns/op, the process's CPU time (every goroutine) per call,
+// which a machine shared with other work disturbs far less. TestClientAllocations bounds the
+// allocations of the client side of a call, with the servers in a child process (the test
+// binary run again) so that only the client's count.
+//
 // Results are noisy on a small machine; for Gorums against the baselines use
 // cmd/gorums-bench, whose repetitions interleave the systems.
 package benchmark

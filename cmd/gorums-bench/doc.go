@@ -16,7 +16,9 @@ The README's table:
 
 Flags that take lists (-bench, -servers, -callers) run every combination. -servers with
 -remotes uses the first N remotes. -quorum 0 (the default) is a majority of each server
-count. -baselines none measures Gorums alone (for profiling with -cpuprofile).
+count. -baselines none measures Gorums alone (for profiling with -cpuprofile). -nobatch
+measures Gorums without batched frames (gorums.WithNoBatching on its client), as it runs
+against a peer of another version; the baselines are the same either way.
 
 # What a run does
 
