@@ -7,11 +7,11 @@ import (
 	"net"
 	"time"
 
-	"github.com/quorumcall/gorums"
-
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/quorumcall/gorums"
 )
 
 // Target is a set of benchmark servers and one client of each system connected to all of them.
