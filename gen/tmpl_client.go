@@ -52,7 +52,7 @@ func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}
 // returns the result of QuorumSpec.{{.QF}} once the replies form a quorum.
 {{- template "perNodeDoc" .}}{{leading .Comments.Leading ""}}
 func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) (*{{type .Out}}, error) {
-	if c.qspec == nil {
+	if c.qf.{{.QF}} == nil {
 		return nil, {{gorums "NoQuorumSpec"}}("{{.FullName}}")
 	}
 	return {{gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qf.{{.QF}})
@@ -85,7 +85,7 @@ func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}
 
 {{define "handleCall"}}
 func (c *Configuration) {{.GoName}}(ctx {{context}}, in *{{type .Input.GoIdent}}{{template "perNodeParam" .}}) *{{.Handle}} {
-	if c.qspec == nil {
+	if c.qf.{{.QF}} == nil {
 		return &{{.Handle}}{ {{- gorums (print "Failed" .HandleType)}}[*{{type .Out}}]({{gorums "NoQuorumSpec"}}("{{.FullName}}"))}
 	}
 	return &{{.Handle}}{ {{- gorums .Engine}}(ctx, c.RawConfiguration, "{{.FullName}}", in{{template "perNodeArg" .}}, c.qf.{{.QF}})}

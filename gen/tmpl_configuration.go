@@ -10,7 +10,6 @@ const configurationTemplate = `
 type Configuration struct {
 	{{gorums "RawConfiguration"}}
 {{- if .HasQuorumSpec}}
-	qspec QuorumSpec
 	qf    quorumFuncs
 {{- end}}
 	nodes []*Node
@@ -18,7 +17,7 @@ type Configuration struct {
 {{- if .HasQuorumSpec}}
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 {{- range .QuorumMethods}}
 	{{.QF}} func(*{{type .Input.GoIdent}}, map[uint32]*{{type .Output.GoIdent}}) (*{{type .Out}}, {{if .Correctable}}int, {{end}}bool)
@@ -41,7 +40,6 @@ func ConfigurationFromRaw(raw {{gorums "RawConfiguration"}}, qspec QuorumSpec) *
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 {{- if .HasQuorumSpec}}
 	if !{{gorums "NilQuorumSpec"}}(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 {{- range .QuorumMethods}}
 			{{.QF}}: qspec.{{.QF}},

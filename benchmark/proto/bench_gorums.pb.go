@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	QCQF      func(*Echo, map[uint32]*Echo) (*Echo, bool)
 	AsyncQCQF func(*Echo, map[uint32]*Echo) (*Echo, bool)
@@ -75,7 +74,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			QCQF:      qspec.QCQF,
 			AsyncQCQF: qspec.AsyncQCQF,
@@ -149,7 +147,7 @@ type AsyncEcho struct {
 //
 // QC is a quorum call on a configuration: the servers echo the request.
 func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
-	if c.qspec == nil {
+	if c.qf.QCQF == nil {
 		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.QC")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.QC", in, c.qf.QCQF)
@@ -161,7 +159,7 @@ func (c *Configuration) QC(ctx context.Context, in *Echo) (*Echo, error) {
 //
 // AsyncQC is QC as an asynchronous quorum call, returning a future.
 func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
-	if c.qspec == nil {
+	if c.qf.AsyncQCQF == nil {
 		return &AsyncEcho{gorums.FailedAsync[*Echo](gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.AsyncQC"))}
 	}
 	return &AsyncEcho{gorums.AsyncCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.AsyncQC", in, c.qf.AsyncQCQF)}
@@ -173,7 +171,7 @@ func (c *Configuration) AsyncQC(ctx context.Context, in *Echo) *AsyncEcho {
 // SlowQC is a quorum call whose handler calls Release, so that the stream's next request is
 // handled at once, then works for the request's delay_ns before it echoes the request.
 func (c *Configuration) SlowQC(ctx context.Context, in *Echo) (*Echo, error) {
-	if c.qspec == nil {
+	if c.qf.SlowQCQF == nil {
 		return nil, gorums.NoQuorumSpec("gorums.benchmark.BenchGorums.SlowQC")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.benchmark.BenchGorums.SlowQC", in, c.qf.SlowQCQF)

@@ -53,13 +53,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	QuorumCallQF                    func(*Request, map[uint32]*Response) (*Response, bool)
 	QuorumCallPerNodeQF             func(*Request, map[uint32]*Response) (*Response, bool)
@@ -89,7 +88,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			QuorumCallQF:                    qspec.QuorumCallQF,
 			QuorumCallPerNodeQF:             qspec.QuorumCallPerNodeQF,
@@ -266,7 +264,7 @@ func (c *Configuration) MulticastPerNode(ctx context.Context, in *Request, f fun
 // QuorumCall is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallQF once the replies form a quorum.
 func (c *Configuration) QuorumCall(ctx context.Context, in *Request) (*Response, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCall")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCall", in, c.qf.QuorumCallQF)
@@ -276,7 +274,7 @@ func (c *Configuration) QuorumCall(ctx context.Context, in *Request) (*Response,
 // returns the result of QuorumSpec.QuorumCallPerNodeQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) (*Response, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallPerNodeQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallPerNode")
 	}
 	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallPerNode", in, f, c.qf.QuorumCallPerNodeQF)
@@ -285,7 +283,7 @@ func (c *Configuration) QuorumCallPerNode(ctx context.Context, in *Request, f fu
 // QuorumCallCustomReturn is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallCustomReturnQF once the replies form a quorum.
 func (c *Configuration) QuorumCallCustomReturn(ctx context.Context, in *Request) (*MyResponse, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallCustomReturnQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCustomReturn")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCustomReturn", in, c.qf.QuorumCallCustomReturnQF)
@@ -295,7 +293,7 @@ func (c *Configuration) QuorumCallCustomReturn(ctx context.Context, in *Request)
 // returns the result of QuorumSpec.QuorumCallComboQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallCombo(ctx context.Context, in *Request, f func(*Request, uint32) *Request) (*MyResponse, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallComboQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallCombo")
 	}
 	return gorums.QuorumCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallCombo", in, f, c.qf.QuorumCallComboQF)
@@ -304,7 +302,7 @@ func (c *Configuration) QuorumCallCombo(ctx context.Context, in *Request, f func
 // QuorumCallEmptyIn is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallEmptyInQF once the replies form a quorum.
 func (c *Configuration) QuorumCallEmptyIn(ctx context.Context, in *emptypb.Empty) (*Response, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallEmptyInQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyIn")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyIn", in, c.qf.QuorumCallEmptyInQF)
@@ -313,7 +311,7 @@ func (c *Configuration) QuorumCallEmptyIn(ctx context.Context, in *emptypb.Empty
 // QuorumCallEmptyOut is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.QuorumCallEmptyOutQF once the replies form a quorum.
 func (c *Configuration) QuorumCallEmptyOut(ctx context.Context, in *Request) (*emptypb.Empty, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumCallEmptyOutQF == nil {
 		return nil, gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallEmptyOut")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallEmptyOut", in, c.qf.QuorumCallEmptyOutQF)
@@ -323,7 +321,7 @@ func (c *Configuration) QuorumCallEmptyOut(ctx context.Context, in *Request) (*e
 // configuration and returns at once; the returned AsyncResponse gives the result of
 // QuorumSpec.QuorumCallAsyncQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsync(ctx context.Context, in *Request) *AsyncResponse {
-	if c.qspec == nil {
+	if c.qf.QuorumCallAsyncQF == nil {
 		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsync"))}
 	}
 	return &AsyncResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsync", in, c.qf.QuorumCallAsyncQF)}
@@ -334,7 +332,7 @@ func (c *Configuration) QuorumCallAsync(ctx context.Context, in *Request) *Async
 // QuorumSpec.QuorumCallAsyncPerNodeQF once the replies form a quorum.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) QuorumCallAsyncPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *AsyncResponse {
-	if c.qspec == nil {
+	if c.qf.QuorumCallAsyncPerNodeQF == nil {
 		return &AsyncResponse{gorums.FailedAsync[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncPerNode"))}
 	}
 	return &AsyncResponse{gorums.AsyncCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncPerNode", in, f, c.qf.QuorumCallAsyncPerNodeQF)}
@@ -344,7 +342,7 @@ func (c *Configuration) QuorumCallAsyncPerNode(ctx context.Context, in *Request,
 // configuration and returns at once; the returned AsyncMyResponse gives the result of
 // QuorumSpec.QuorumCallAsyncCustomReturnQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsyncCustomReturn(ctx context.Context, in *Request) *AsyncMyResponse {
-	if c.qspec == nil {
+	if c.qf.QuorumCallAsyncCustomReturnQF == nil {
 		return &AsyncMyResponse{gorums.FailedAsync[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncCustomReturn"))}
 	}
 	return &AsyncMyResponse{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncCustomReturn", in, c.qf.QuorumCallAsyncCustomReturnQF)}
@@ -354,7 +352,7 @@ func (c *Configuration) QuorumCallAsyncCustomReturn(ctx context.Context, in *Req
 // configuration and returns at once; the returned AsyncEmpty gives the result of
 // QuorumSpec.QuorumCallAsyncEmptyQF once the replies form a quorum.
 func (c *Configuration) QuorumCallAsyncEmpty(ctx context.Context, in *Request) *AsyncEmpty {
-	if c.qspec == nil {
+	if c.qf.QuorumCallAsyncEmptyQF == nil {
 		return &AsyncEmpty{gorums.FailedAsync[*emptypb.Empty](gorums.NoQuorumSpec("calltypes.CallTypes.QuorumCallAsyncEmpty"))}
 	}
 	return &AsyncEmpty{gorums.AsyncCall(ctx, c.RawConfiguration, "calltypes.CallTypes.QuorumCallAsyncEmpty", in, c.qf.QuorumCallAsyncEmptyQF)}
@@ -364,7 +362,7 @@ func (c *Configuration) QuorumCallAsyncEmpty(ctx context.Context, in *Request) *
 // configuration and returns at once; the returned CorrectableResponse holds the latest result of
 // QuorumSpec.CorrectableQF and its level, which rises as replies arrive.
 func (c *Configuration) Correctable(ctx context.Context, in *Request) *CorrectableResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectableQF == nil {
 		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.Correctable"))}
 	}
 	return &CorrectableResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.Correctable", in, c.qf.CorrectableQF)}
@@ -375,7 +373,7 @@ func (c *Configuration) Correctable(ctx context.Context, in *Request) *Correctab
 // QuorumSpec.CorrectablePerNodeQF and its level, which rises as replies arrive.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) CorrectablePerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *CorrectableResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectablePerNodeQF == nil {
 		return &CorrectableResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectablePerNode"))}
 	}
 	return &CorrectableResponse{gorums.CorrectableCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectablePerNode", in, f, c.qf.CorrectablePerNodeQF)}
@@ -385,7 +383,7 @@ func (c *Configuration) CorrectablePerNode(ctx context.Context, in *Request, f f
 // configuration and returns at once; the returned CorrectableMyResponse holds the latest result of
 // QuorumSpec.CorrectableCustomReturnQF and its level, which rises as replies arrive.
 func (c *Configuration) CorrectableCustomReturn(ctx context.Context, in *Request) *CorrectableMyResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectableCustomReturnQF == nil {
 		return &CorrectableMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableCustomReturn"))}
 	}
 	return &CorrectableMyResponse{gorums.CorrectableCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableCustomReturn", in, c.qf.CorrectableCustomReturnQF)}
@@ -395,7 +393,7 @@ func (c *Configuration) CorrectableCustomReturn(ctx context.Context, in *Request
 // configuration and returns at once; each node may send many replies, and the returned
 // CorrectableStreamResponse holds the latest result of QuorumSpec.CorrectableStreamQF and its level.
 func (c *Configuration) CorrectableStream(ctx context.Context, in *Request) *CorrectableStreamResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectableStreamQF == nil {
 		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStream"))}
 	}
 	return &CorrectableStreamResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStream", in, c.qf.CorrectableStreamQF)}
@@ -406,7 +404,7 @@ func (c *Configuration) CorrectableStream(ctx context.Context, in *Request) *Cor
 // CorrectableStreamResponse holds the latest result of QuorumSpec.CorrectableStreamPerNodeQF and its level.
 // f returns the request for the node with the given ID, or nil to skip that node.
 func (c *Configuration) CorrectableStreamPerNode(ctx context.Context, in *Request, f func(*Request, uint32) *Request) *CorrectableStreamResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectableStreamPerNodeQF == nil {
 		return &CorrectableStreamResponse{gorums.FailedCorrectable[*Response](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamPerNode"))}
 	}
 	return &CorrectableStreamResponse{gorums.CorrectableStreamCallPerNode(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamPerNode", in, f, c.qf.CorrectableStreamPerNodeQF)}
@@ -416,7 +414,7 @@ func (c *Configuration) CorrectableStreamPerNode(ctx context.Context, in *Reques
 // configuration and returns at once; each node may send many replies, and the returned
 // CorrectableStreamMyResponse holds the latest result of QuorumSpec.CorrectableStreamCustomReturnQF and its level.
 func (c *Configuration) CorrectableStreamCustomReturn(ctx context.Context, in *Request) *CorrectableStreamMyResponse {
-	if c.qspec == nil {
+	if c.qf.CorrectableStreamCustomReturnQF == nil {
 		return &CorrectableStreamMyResponse{gorums.FailedCorrectable[*MyResponse](gorums.NoQuorumSpec("calltypes.CallTypes.CorrectableStreamCustomReturn"))}
 	}
 	return &CorrectableStreamMyResponse{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "calltypes.CallTypes.CorrectableStreamCustomReturn", in, c.qf.CorrectableStreamCustomReturnQF)}

@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	ReadQF            func(*ReadRequest, map[uint32]*Value) (*Value, bool)
 	ReadAsyncQF       func(*ReadRequest, map[uint32]*Value) (*Value, bool)
@@ -77,7 +76,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			ReadQF:            qspec.ReadQF,
 			ReadAsyncQF:       qspec.ReadAsyncQF,
@@ -168,7 +166,7 @@ type CorrectableValue struct {
 //
 // Read returns the newest value of the key on a quorum of the servers.
 func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, error) {
-	if c.qspec == nil {
+	if c.qf.ReadQF == nil {
 		return nil, gorums.NoQuorumSpec("kv.KV.Read")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Read", in, c.qf.ReadQF)
@@ -180,7 +178,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, erro
 //
 // ReadAsync is Read as an asynchronous quorum call.
 func (c *Configuration) ReadAsync(ctx context.Context, in *ReadRequest) *AsyncValue {
-	if c.qspec == nil {
+	if c.qf.ReadAsyncQF == nil {
 		return &AsyncValue{gorums.FailedAsync[*Value](gorums.NoQuorumSpec("kv.KV.ReadAsync"))}
 	}
 	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.ReadAsync", in, c.qf.ReadAsyncQF)}
@@ -192,7 +190,7 @@ func (c *Configuration) ReadAsync(ctx context.Context, in *ReadRequest) *AsyncVa
 //
 // ReadCorrectable is Read as a correctable call: its level is the number of replies.
 func (c *Configuration) ReadCorrectable(ctx context.Context, in *ReadRequest) *CorrectableValue {
-	if c.qspec == nil {
+	if c.qf.ReadCorrectableQF == nil {
 		return &CorrectableValue{gorums.FailedCorrectable[*Value](gorums.NoQuorumSpec("kv.KV.ReadCorrectable"))}
 	}
 	return &CorrectableValue{gorums.CorrectableCall(ctx, c.RawConfiguration, "kv.KV.ReadCorrectable", in, c.qf.ReadCorrectableQF)}
@@ -205,7 +203,7 @@ func (c *Configuration) ReadCorrectable(ctx context.Context, in *ReadRequest) *C
 // WaitFor returns the key's value once its version is at least the request's, as an
 // asynchronous quorum call.
 func (c *Configuration) WaitFor(ctx context.Context, in *ReadRequest) *AsyncValue {
-	if c.qspec == nil {
+	if c.qf.WaitForQF == nil {
 		return &AsyncValue{gorums.FailedAsync[*Value](gorums.NoQuorumSpec("kv.KV.WaitFor"))}
 	}
 	return &AsyncValue{gorums.AsyncCall(ctx, c.RawConfiguration, "kv.KV.WaitFor", in, c.qf.WaitForQF)}
@@ -216,7 +214,7 @@ func (c *Configuration) WaitFor(ctx context.Context, in *ReadRequest) *AsyncValu
 //
 // Write stores the value on a quorum of the servers.
 func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteResponse, error) {
-	if c.qspec == nil {
+	if c.qf.WriteQF == nil {
 		return nil, gorums.NoQuorumSpec("kv.KV.Write")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "kv.KV.Write", in, c.qf.WriteQF)

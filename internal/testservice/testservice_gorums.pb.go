@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	QuorumQF func(*Request, map[uint32]*Response) (*Response, bool)
 }
@@ -73,7 +72,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			QuorumQF: qspec.QuorumQF,
 		}
@@ -138,7 +136,7 @@ func (n *Node) Ordered(ctx context.Context, in *Request) (*Response, error) {
 //
 // Quorum is a quorum call on a configuration.
 func (c *Configuration) Quorum(ctx context.Context, in *Request) (*Response, error) {
-	if c.qspec == nil {
+	if c.qf.QuorumQF == nil {
 		return nil, gorums.NoQuorumSpec("gorums.testservice.TestService.Quorum")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorums.testservice.TestService.Quorum", in, c.qf.QuorumQF)

@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	PrepareQF func(*PrepareRequest, map[uint32]*Promise) (*Promise, bool)
 	AcceptQF  func(*AcceptRequest, map[uint32]*Accepted) (*Accepted, bool)
@@ -74,7 +73,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			PrepareQF: qspec.PrepareQF,
 			AcceptQF:  qspec.AcceptQF,
@@ -146,7 +144,7 @@ func (n *Node) Propose(ctx context.Context, in *ProposeRequest) (*ProposeReply, 
 // Prepare is phase 1 of a slot's instance: a replica promises to accept no ballot lower
 // than the request's, and tells what it has accepted in the slot.
 func (c *Configuration) Prepare(ctx context.Context, in *PrepareRequest) (*Promise, error) {
-	if c.qspec == nil {
+	if c.qf.PrepareQF == nil {
 		return nil, gorums.NoQuorumSpec("paxos.Paxos.Prepare")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Prepare", in, c.qf.PrepareQF)
@@ -157,7 +155,7 @@ func (c *Configuration) Prepare(ctx context.Context, in *PrepareRequest) (*Promi
 //
 // Accept is phase 2: a replica accepts the value unless it promised a higher ballot.
 func (c *Configuration) Accept(ctx context.Context, in *AcceptRequest) (*Accepted, error) {
-	if c.qspec == nil {
+	if c.qf.AcceptQF == nil {
 		return nil, gorums.NoQuorumSpec("paxos.Paxos.Accept")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "paxos.Paxos.Accept", in, c.qf.AcceptQF)

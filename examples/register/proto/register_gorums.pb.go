@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	ReadQF  func(*ReadRequest, map[uint32]*Value) (*Value, bool)
 	WriteQF func(*Value, map[uint32]*WriteAck) (*WriteAck, bool)
@@ -74,7 +73,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			ReadQF:  qspec.ReadQF,
 			WriteQF: qspec.WriteQF,
@@ -136,7 +134,7 @@ type QuorumSpec interface {
 //
 // Read returns the server's current value and its tag.
 func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, error) {
-	if c.qspec == nil {
+	if c.qf.ReadQF == nil {
 		return nil, gorums.NoQuorumSpec("register.Register.Read")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Read", in, c.qf.ReadQF)
@@ -147,7 +145,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*Value, erro
 //
 // Write stores the value on the server if its tag is greater than the server's.
 func (c *Configuration) Write(ctx context.Context, in *Value) (*WriteAck, error) {
-	if c.qspec == nil {
+	if c.qf.WriteQF == nil {
 		return nil, gorums.NoQuorumSpec("register.Register.Write")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "register.Register.Write", in, c.qf.WriteQF)

@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	ReadQCQF  func(*ReadRequest, map[uint32]*State) (*State, bool)
 	WriteQCQF func(*State, map[uint32]*WriteResponse) (*WriteResponse, bool)
@@ -74,7 +73,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			ReadQCQF:  qspec.ReadQCQF,
 			WriteQCQF: qspec.WriteQCQF,
@@ -152,7 +150,7 @@ func (n *Node) Write(ctx context.Context, in *State) (*WriteResponse, error) {
 //
 // ReadQC returns the newest state of the key on a quorum of nodes.
 func (c *Configuration) ReadQC(ctx context.Context, in *ReadRequest) (*State, error) {
-	if c.qspec == nil {
+	if c.qf.ReadQCQF == nil {
 		return nil, gorums.NoQuorumSpec("storage.Storage.ReadQC")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.ReadQC", in, c.qf.ReadQCQF)
@@ -163,7 +161,7 @@ func (c *Configuration) ReadQC(ctx context.Context, in *ReadRequest) (*State, er
 //
 // WriteQC writes the state to a quorum of nodes.
 func (c *Configuration) WriteQC(ctx context.Context, in *State) (*WriteResponse, error) {
-	if c.qspec == nil {
+	if c.qf.WriteQCQF == nil {
 		return nil, gorums.NoQuorumSpec("storage.Storage.WriteQC")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "storage.Storage.WriteQC", in, c.qf.WriteQCQF)

@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	ReadQF       func(*Req, map[uint32]*Resp) (*Resp, bool)
 	ReadAsyncQF  func(*Req, map[uint32]*Resp) (*Resp, bool)
@@ -76,7 +75,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			ReadQF:       qspec.ReadQF,
 			ReadAsyncQF:  qspec.ReadAsyncQF,
@@ -167,7 +165,7 @@ func (n *Node) Count(ctx context.Context, in *Req) (*Resp, error) {
 // Read is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.ReadQF once the replies form a quorum.
 func (c *Configuration) Read(ctx context.Context, in *Req) (*Resp, error) {
-	if c.qspec == nil {
+	if c.qf.ReadQF == nil {
 		return nil, gorums.NoQuorumSpec("gentest.Compat.Read")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gentest.Compat.Read", in, c.qf.ReadQF)
@@ -177,7 +175,7 @@ func (c *Configuration) Read(ctx context.Context, in *Req) (*Resp, error) {
 // configuration and returns at once; the returned AsyncResp gives the result of
 // QuorumSpec.ReadAsyncQF once the replies form a quorum.
 func (c *Configuration) ReadAsync(ctx context.Context, in *Req) *AsyncResp {
-	if c.qspec == nil {
+	if c.qf.ReadAsyncQF == nil {
 		return &AsyncResp{gorums.FailedAsync[*Resp](gorums.NoQuorumSpec("gentest.Compat.ReadAsync"))}
 	}
 	return &AsyncResp{gorums.AsyncCall(ctx, c.RawConfiguration, "gentest.Compat.ReadAsync", in, c.qf.ReadAsyncQF)}
@@ -187,7 +185,7 @@ func (c *Configuration) ReadAsync(ctx context.Context, in *Req) *AsyncResp {
 // configuration and returns at once; the returned CorrectableResp holds the latest result of
 // QuorumSpec.ReadLevelsQF and its level, which rises as replies arrive.
 func (c *Configuration) ReadLevels(ctx context.Context, in *Req) *CorrectableResp {
-	if c.qspec == nil {
+	if c.qf.ReadLevelsQF == nil {
 		return &CorrectableResp{gorums.FailedCorrectable[*Resp](gorums.NoQuorumSpec("gentest.Compat.ReadLevels"))}
 	}
 	return &CorrectableResp{gorums.CorrectableCall(ctx, c.RawConfiguration, "gentest.Compat.ReadLevels", in, c.qf.ReadLevelsQF)}
@@ -197,7 +195,7 @@ func (c *Configuration) ReadLevels(ctx context.Context, in *Req) *CorrectableRes
 // configuration and returns at once; each node may send many replies, and the returned
 // CorrectableStreamResp holds the latest result of QuorumSpec.FollowQF and its level.
 func (c *Configuration) Follow(ctx context.Context, in *Req) *CorrectableStreamResp {
-	if c.qspec == nil {
+	if c.qf.FollowQF == nil {
 		return &CorrectableStreamResp{gorums.FailedCorrectable[*Resp](gorums.NoQuorumSpec("gentest.Compat.Follow"))}
 	}
 	return &CorrectableStreamResp{gorums.CorrectableStreamCall(ctx, c.RawConfiguration, "gentest.Compat.Follow", in, c.qf.FollowQF)}

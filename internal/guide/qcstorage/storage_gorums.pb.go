@@ -52,13 +52,12 @@ func (m *Manager) Nodes() []*Node {
 // WithNewNodes and WithoutNodes.
 type Configuration struct {
 	gorums.RawConfiguration
-	qspec QuorumSpec
 	qf    quorumFuncs
 	nodes []*Node
 }
 
 // quorumFuncs holds the configuration's quorum functions as method values, made once with the
-// configuration instead of once per call.
+// configuration instead of once per call; they are all nil if it has no QuorumSpec.
 type quorumFuncs struct {
 	ReadQF  func(*ReadRequest, map[uint32]*State) (*State, bool)
 	WriteQF func(*State, map[uint32]*WriteResponse) (*WriteResponse, bool)
@@ -74,7 +73,6 @@ type quorumFuncs struct {
 func ConfigurationFromRaw(raw gorums.RawConfiguration, qspec QuorumSpec) *Configuration {
 	c := &Configuration{RawConfiguration: raw, nodes: make([]*Node, 0, raw.Size())}
 	if !gorums.NilQuorumSpec(qspec) {
-		c.qspec = qspec
 		c.qf = quorumFuncs{
 			ReadQF:  qspec.ReadQF,
 			WriteQF: qspec.WriteQF,
@@ -130,7 +128,7 @@ type QuorumSpec interface {
 // Read is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.ReadQF once the replies form a quorum.
 func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*State, error) {
-	if c.qspec == nil {
+	if c.qf.ReadQF == nil {
 		return nil, gorums.NoQuorumSpec("gorumsexample.QCStorage.Read")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Read", in, c.qf.ReadQF)
@@ -139,7 +137,7 @@ func (c *Configuration) Read(ctx context.Context, in *ReadRequest) (*State, erro
 // Write is a quorum call: it sends the request to every node of the configuration and
 // returns the result of QuorumSpec.WriteQF once the replies form a quorum.
 func (c *Configuration) Write(ctx context.Context, in *State) (*WriteResponse, error) {
-	if c.qspec == nil {
+	if c.qf.WriteQF == nil {
 		return nil, gorums.NoQuorumSpec("gorumsexample.QCStorage.Write")
 	}
 	return gorums.QuorumCall(ctx, c.RawConfiguration, "gorumsexample.QCStorage.Write", in, c.qf.WriteQF)
