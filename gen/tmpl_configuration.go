@@ -6,7 +6,7 @@ const configurationTemplate = `
 {{define "configuration"}}
 // Configuration is an immutable set of {{.GoName}} servers that are called together, made by
 // Manager.NewConfiguration. The embedded gorums.RawConfiguration provides NodeIDs, Size,
-// WithNewNodes and WithoutNodes.
+// WithNewNodes, WithoutNodes, WithoutErrors, Fastest and SortedByLatency.
 type Configuration struct {
 	{{gorums "RawConfiguration"}}
 {{- if .HasQuorumSpec}}
@@ -74,8 +74,8 @@ func (c *Configuration) Equal(d *Configuration) bool {
 	return c.RawConfiguration.Equal(d.RawConfiguration)
 }
 
-// Node is one {{.GoName}} server. The embedded gorums.RawNode provides ID, Address, LastErr
-// and Latency.
+// Node is one {{.GoName}} server. The embedded gorums.RawNode provides ID, Address, Host,
+// Port, LastErr, Latency and WaitConnected.
 type Node struct {
 	*{{gorums "RawNode"}}
 }

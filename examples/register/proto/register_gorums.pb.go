@@ -49,7 +49,7 @@ func (m *Manager) Nodes() []*Node {
 
 // Configuration is an immutable set of Register servers that are called together, made by
 // Manager.NewConfiguration. The embedded gorums.RawConfiguration provides NodeIDs, Size,
-// WithNewNodes and WithoutNodes.
+// WithNewNodes, WithoutNodes, WithoutErrors, Fastest and SortedByLatency.
 type Configuration struct {
 	gorums.RawConfiguration
 	qf    quorumFuncs
@@ -105,8 +105,8 @@ func (c *Configuration) Equal(d *Configuration) bool {
 	return c.RawConfiguration.Equal(d.RawConfiguration)
 }
 
-// Node is one Register server. The embedded gorums.RawNode provides ID, Address, LastErr
-// and Latency.
+// Node is one Register server. The embedded gorums.RawNode provides ID, Address, Host,
+// Port, LastErr, Latency and WaitConnected.
 type Node struct {
 	*gorums.RawNode
 }
