@@ -53,11 +53,12 @@
 // a quorum call (Example), a server (Example_server), an asynchronous call (ExampleAsync), a
 // correctable call (ExampleCorrectable), a multicast (ExampleMulticast), the configuration
 // algebra (ExampleNodeListOption), a handler that calls Release (ExampleServerCtx) and the
-// error of a call without a quorum (ExampleQuorumCallError); client interceptors
-// (ExampleWithInterceptors) and configurations from failures and latency
-// (ExampleRawConfiguration_WithoutErrors, ExampleRawConfiguration_Fastest). NewReplica
-// makes a replica that serves the service and calls the other replicas (ExampleNewReplica,
-// package replica).
+// error of a call without a quorum (ExampleQuorumCallError); client and server interceptors
+// (ExampleWithInterceptors, ExampleWithServerInterceptors) and configurations from failures
+// and latency (ExampleRawConfiguration_WithoutErrors, ExampleRawConfiguration_Fastest).
+// NewReplica makes a replica that serves the service and calls the other replicas
+// (ExampleNewReplica, package replica).
+//
 // Package quorum has stock quorum functions, and package gorumstest runs servers or replicas
 // inside a test, to stop, restart and hang them (TestSetup, kept from Gorums v0.7, is built
 // on it). The repository's README walks through all of it, and docs/architecture.md in the
@@ -93,10 +94,14 @@
 //	WithGrpcDialOptions(opts...)   gRPC dial options for every node (e.g. transport credentials)
 //	WithDialTimeout(d)             NewConfiguration waits up to d for new nodes (default: no wait)
 //	WithLogger(*zap.Logger)        lifecycle at Info/Warn, call traces at Debug (default: no-op)
-//	WithBackoff(backoff.Config)    reconnect backoff (default: 100ms base, x1.6, 5s max)
+//	WithBackoff(backoff.Config)    reconnect backoff (default: 100ms base, x1.6, jitter 0.2, 5s max)
 //	WithSendBufferSize(n)          messages queued per node (default 1024)
+//	WithConnectWait(d)             wait of a request without deadline for a first connection (default 3s)
+//	WithNoConnect()                nodes that never connect; their requests fail with Unavailable
 //	WithMetadata(md)               gRPC metadata sent on every node's stream
 //	WithPerNodeMetadata(f)         extra metadata per node ID
+//	WithInterceptors(ics...)       client interceptors around every call of every call type
+//	WithNoBatching()               the same option as the server's: no batched frames
 //
 // Node lists for NewConfiguration: WithNodeList(addrs) (IDs are the FNV-1a hash of the resolved
 // "ip:port"), WithNodeMap(map[addr]id), WithNodeIDs(ids), and a configuration's And, Except,
@@ -115,6 +120,7 @@
 //	WithGRPCServerOptions(opts...) options of the underlying gRPC server
 //	WithConnectCallback(f)         called with each new client stream's context
 //	WithLogger(*zap.Logger)        the same option as the manager's: streams at Info, requests at Debug
+//	WithNoBatching()               the same option as the manager's: never confirm batched frames
 //
 // # Errors
 //
