@@ -44,16 +44,13 @@ func nodeIDs(addrs ...string) []uint32 {
 // TestGuideQuorumClient is the guide's quorum-call client: QSpec{2} over three servers, a
 // quorum Write, then a quorum Read that returns the newest state.
 func TestGuideQuorumClient(t *testing.T) {
-	addrs := make([]string, 3)
-	for i := range addrs {
-		addrs[i] = serveImpl(t, &storageSrv{state: &State{}})
-	}
+	addrs := startServers(t, 3)
 	mgr := NewManager(
 		gorums.WithGrpcDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { mgr.Close() })
+	t.Cleanup(mgr.Close)
 	allNodesConfig, err := mgr.NewConfiguration(
 		&QSpec{2},
 		gorums.WithNodeList(addrs),
@@ -86,16 +83,13 @@ func TestGuideQuorumClient(t *testing.T) {
 // TestGuideConfigClient builds the guide's configurations c1…c6 on five real servers (addrs
 // are the first three, newAddrs the other two) and makes a quorum call on each.
 func TestGuideConfigClient(t *testing.T) {
-	all := make([]string, 5)
-	for i := range all {
-		all[i] = serveImpl(t, &storageSrv{state: &State{}})
-	}
+	all := startServers(t, 5)
 	mgr := NewManager(
 		gorums.WithGrpcDialOptions(
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { mgr.Close() })
+	t.Cleanup(mgr.Close)
 
 	addrs := all[:3]
 	// Make configuration c1 from addrs, giving |c1| = |addrs| = 3

@@ -10,22 +10,25 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/quorumcall/gorums"
+	"github.com/quorumcall/gorums/gorumstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// startServers starts n guide servers (storageSrv registered with RegisterQCStorageServer) on
+// 127.0.0.1 ports; they stop at test cleanup.
 func startServers(t *testing.T, n int) []string {
 	t.Helper()
-	addrs := make([]string, n)
-	for i := range n {
-		addrs[i] = serveImpl(t, &storageSrv{state: &State{}})
-	}
-	return addrs
+	return gorumstest.NewCluster(t, n, func(int) gorumstest.Server {
+		gorumsSrv := gorums.NewServer()
+		RegisterQCStorageServer(gorumsSrv, &storageSrv{state: &State{}})
+		return gorumsSrv
+	}).Addrs()
 }
 
 func newManager(t *testing.T) *Manager {
 	mgr := NewManager(gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	t.Cleanup(func() { mgr.Close() })
+	t.Cleanup(mgr.Close)
 	return mgr
 }
 

@@ -39,7 +39,7 @@ func TestGuideFirstClient(t *testing.T) {
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 		),
 	)
-	t.Cleanup(func() { mgr.Close() })
+	t.Cleanup(mgr.Close)
 	// Create a configuration including all nodes
 	allNodesConfig, err := mgr.NewConfiguration(gorums.WithNodeList(addrs))
 	if err != nil {
