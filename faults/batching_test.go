@@ -20,10 +20,17 @@ import (
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
-// frameCounter is a gRPC stats handler counting the NodeStream messages a side sends and the
-// envelopes in them (a batch carries several).
+// frameCounter is a gRPC stats handler counting the NodeStream messages a side sends, those
+// of them that are batches, and the envelopes in them (a batch carries one or more).
 type frameCounter struct {
-	messages, envelopes atomic.Int64
+	messages, batches, envelopes atomic.Int64
+}
+
+// reset sets the counts to zero; nothing may be sent meanwhile.
+func (c *frameCounter) reset() {
+	c.messages.Store(0)
+	c.batches.Store(0)
+	c.envelopes.Store(0)
 }
 
 func (c *frameCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
@@ -45,6 +52,7 @@ func (c *frameCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 		c.envelopes.Add(1)
 		return
 	}
+	c.batches.Add(1)
 	for rest := f.Bytes[1:]; len(rest) > 0; {
 		_, r, err := wire.SplitBatch(rest)
 		if err != nil {
@@ -58,7 +66,9 @@ func (c *frameCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 // Between two Gorums peers, requests queued together travel as batches: here the server holds
 // its first request until the client has sent every request, so that they queue up at the
 // client; with batching off on either side, every request is a gRPC message of its own. The
-// replies are right and in order either way.
+// replies are right and in order either way. While other calls are in flight every request
+// goes in a batch, even one found alone, so that the server may gather its reply with theirs;
+// a lone call's request goes as a single envelope.
 func TestBatchesBetweenGorumsPeers(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -93,14 +103,21 @@ func TestBatchesBetweenGorumsPeers(t *testing.T) {
 			node := cfg.Nodes()[0]
 			ctx := ts.Ctx(t, 30*time.Second)
 			value := strings.Repeat("v", 200) // 200 requests: more than the stream's inline window
+			// A first call opens the stream and, with its reply, shows the server's answer to
+			// the announcement; the counts start after it.
+			if err := orderedEcho(ctx, node, n+3, value); err != nil {
+				t.Fatal(err)
+			}
+			sent.reset()
 			errs := make(chan error, n)
 			var wg sync.WaitGroup
 			for i := range n {
-				if i == 0 {
-					wg.Go(func() { errs <- orderedEcho(ctx, node, 0, value) })
-					// The first request is in the server's handler before the others go.
-					if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() >= 1 }); err != nil {
-						t.Fatal("the first request was never sent")
+				if i <= 1 {
+					wg.Go(func() { errs <- orderedEcho(ctx, node, uint64(i), value) })
+					// The first request is in the server's handler before the others go; the
+					// second, sent while the first call is in flight, goes alone.
+					if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() > int64(i) }); err != nil {
+						t.Fatalf("request %d was never sent", i)
 					}
 					continue
 				}
@@ -124,11 +141,24 @@ func TestBatchesBetweenGorumsPeers(t *testing.T) {
 			if !tc.wantBatch && messages != n {
 				t.Fatalf("%d requests in %d gRPC messages, want one each", n, messages)
 			}
+			if batches := sent.batches.Load(); tc.wantBatch && batches != messages-1 {
+				t.Fatalf("%d of %d gRPC messages are batches, want all but the lone first call's", batches, messages)
+			}
 			t.Logf("%d requests in %d gRPC messages", n, messages)
+			// Calls one after another: each is alone, and its request goes as a single envelope.
+			before := sent.batches.Load()
+			for i := range 3 {
+				if err := orderedEcho(ctx, node, uint64(n+4+i), value); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if batches := sent.batches.Load(); batches != before {
+				t.Fatalf("%d lone calls sent %d batches, want none", 3, batches-before)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if len(handled) != n || handled[0] != 0 {
-				t.Fatalf("the server handled %d requests, the first %d", len(handled), handled[0])
+			if len(handled) != n+4 || handled[1] != 0 {
+				t.Fatalf("the server handled %d requests, the first after the first call %d", len(handled), handled[1])
 			}
 		})
 	}

@@ -13,11 +13,12 @@
 //     receive loop and the rest of a batch in hand, to a new goroutine and finishes on its own;
 //   - replies go through the stream's reply queue (replies.go). A reply that finds no one
 //     writing starts the writer, which writes it and every reply queued meanwhile, in order,
-//     then stops. On a stream without batching the replying handler is the writer; on a
-//     batching stream (the client announced batched frames and the server confirmed them;
-//     WithNoBatching turns that off) the writer is a goroutine started for the purpose, so
-//     that the handler goes on and the replies queued behind a write in progress leave
-//     together, as one batch in a pooled buffer. One goroutine at a time writes to the
+//     then stops. Usually the replying handler is the writer; on a batching stream (the
+//     client announced batched frames and the server confirmed them; WithNoBatching turns
+//     that off) a reply to a request that came in a batch starts a goroutine as the writer
+//     instead, so that the handler goes on and the replies queued behind a write in progress
+//     leave together, as one batch in a pooled buffer (a request that came alone is a lone
+//     call's: its reply has nothing to gather with). One goroutine at a time writes to the
 //     stream, and an idle stream has no writer and no buffer;
 //   - the gRPC handler goroutine waits for the stream to end or drain, then closes the
 //     reply queue, waiting for a write in progress.

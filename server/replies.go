@@ -11,9 +11,10 @@ import (
 // replyQueue holds one stream's encoded replies on their way to the client and decides who
 // writes them. It has no goroutine of its own while idle: a sender whose reply finds no
 // writer at work starts the writer, which writes that reply and then every reply queued
-// meanwhile, in order, until the queue is empty. Without batching the sender itself is the
-// writer; with batching (batch) the writer is a goroutine started by push, which sends the
-// replies queued together as one batch. So one goroutine at a time writes, replies leave in
+// meanwhile, in order, until the queue is empty. Usually the sender itself is the writer; on a
+// stream that batches (batch), a reply that may gather with others (one to a request that came
+// in a batch) starts a writer goroutine instead, which sends the replies queued together as one
+// batch. So one goroutine at a time writes, replies leave in
 // the order they were queued, and an idle stream holds neither a writer nor a buffer: the
 // queue grows on demand and is dropped when it drains.
 //
@@ -103,9 +104,9 @@ func (q *replyQueue) unreserve(n int) {
 
 // push queues the frame of a reply admitted with reserved bytes. If no one is writing, the
 // caller becomes the writer: push then returns once the queue is empty, with the error of
-// writing frame; or, for a stream that batches, it starts a writer goroutine. Otherwise it
-// returns at once.
-func (q *replyQueue) push(frame []byte, reserved int) error {
+// writing frame; or, for a stream that batches and a reply that may gather with others, it
+// starts a writer goroutine. Otherwise it returns at once.
+func (q *replyQueue) push(frame []byte, reserved int, gather bool) error {
 	q.mu.Lock()
 	if q.err != nil {
 		q.count--
@@ -128,7 +129,7 @@ func (q *replyQueue) push(frame []byte, reserved int) error {
 	q.writing = true
 	q.changed()
 	q.mu.Unlock()
-	if q.batch {
+	if q.batch && gather {
 		// A stream that batches writes from a goroutine of its own while replies come, so
 		// that the replies of the requests that follow gather into batches behind the write
 		// in progress; it ends when the queue empties.

@@ -59,7 +59,8 @@ func (f *fakeStream) frames() []string {
 	return out
 }
 
-// send is what a replier does: admit (or reserve len(b)), then push.
+// send is what a replier does for a request that came in a batch: admit (or reserve len(b)),
+// then push.
 func send(ctx context.Context, q *replyQueue, b []byte) error {
 	reserved := 0
 	if !q.admitIfEmpty() {
@@ -68,7 +69,7 @@ func send(ctx context.Context, q *replyQueue, b []byte) error {
 			return err
 		}
 	}
-	return q.push(b, reserved)
+	return q.push(b, reserved, true)
 }
 
 func (q *replyQueue) state() (count, bytes, waiters int, writing bool) {
@@ -354,4 +355,39 @@ func TestReplyQueueBatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReplyToLoneRequestIsWrittenBySender: on a stream that batches, a reply that may gather
+// with others (its request came in a batch) is written by a writer goroutine, so its sender
+// returns while the write waits; a reply to a request that came alone is written by its sender
+// before push returns, as on a stream that does not batch.
+func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
+	f := &fakeStream{gate: make(chan struct{})}
+	q := newReplyQueue(1<<20, 1024, f.write, f.onBroken)
+	q.batch = true
+	if !q.admitIfEmpty() {
+		t.Fatal("an empty queue refused a reply")
+	}
+	if err := q.push([]byte("gathered"), 0, true); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, "the writer goroutine writes", func() bool { return f.writers.Load() == 1 })
+	close(f.gate) // push returned while the write waited: another goroutine writes
+	if !q.waitIdle(context.Background()) {
+		t.Fatal("the queue closed")
+	}
+
+	if !q.admitIfEmpty() {
+		t.Fatal("an empty queue refused a reply")
+	}
+	if err := q.push([]byte("alone"), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.frames(); fmt.Sprint(got) != "[gathered alone]" {
+		t.Fatalf("written when push returned: %v, want [gathered alone]", got)
+	}
+	if _, _, _, writing := q.state(); writing {
+		t.Fatal("the sender left the queue with a writer at work")
+	}
+	q.close(errStreamClosed)
 }

@@ -179,7 +179,7 @@ func (s *stream) receive() {
 // dispatch runs the handler of m on this goroutine and reports whether this goroutine still
 // holds the handler lock afterwards.
 func (s *stream) dispatch(m *wire.Message) bool {
-	out := replier{s: s, id: m.MessageID, method: m.Method}
+	out := replier{s: s, id: m.MessageID, method: m.Method, gather: m.Batched}
 	h, ok := s.srv.handler(m.Method)
 	if !ok {
 		m.Release()
@@ -291,6 +291,11 @@ type replier struct {
 	s      *stream
 	id     uint64
 	method string
+	// gather: the request came in a batch, so its client has other calls in flight, and its
+	// replies may gather with theirs behind a writer goroutine. A reply to a request that came
+	// alone is written by its sender when no one writes, as on a stream that does not batch:
+	// there is nothing to gather it with, and a goroutine hand-off would only delay it.
+	gather bool
 }
 
 // send encodes a reply (or err as its status) and queues it for the stream; the sender
@@ -317,7 +322,7 @@ func (r replier) send(resp proto.Message, err error) error {
 			return err
 		}
 	}
-	if err := q.push(b, reserved); err != nil {
+	if err := q.push(b, reserved, r.gather); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil

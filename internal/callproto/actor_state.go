@@ -90,7 +90,7 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	}
 	switch m.kind {
 	case msgRequest:
-		a.sendAll([]request{m.req})
+		a.sendAll([]request{m.req}, false)
 	case msgStart:
 		if a.conn == nil {
 			a.attempted = true // requests fail fast with errNoConnect

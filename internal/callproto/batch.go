@@ -42,11 +42,13 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 	}
 }
 
-// sendAll puts rs on the stream, as one batch if there are several to send. Without a stream
+// sendAll puts rs on the stream, as one batch if there are several to send or asBatch (then even
+// one goes as a batch, which tells the server that other calls are in flight, so that its reply
+// may wait to gather with theirs). Without a stream
 // the requests fail at once, and a watcher is started if none runs and no backoff is due (the
 // retry timer's message may have been dropped by a full mailbox). A panic in SendMsg (user
 // code runs there: gRPC stats handlers) fails the requests, not the goroutine that sends.
-func (a *actorState) sendAll(rs []request) {
+func (a *actorState) sendAll(rs []request, asBatch bool) {
 	ctx := a.node.ctx
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
 	next := 0          // rs[next:] are not through the filter yet
@@ -80,7 +82,7 @@ func (a *actorState) sendAll(rs []request) {
 	next = len(rs)
 	if len(admitted) > 0 {
 		f := admitted[0].frame
-		if len(admitted) > 1 {
+		if len(admitted) > 1 || asBatch {
 			size := 0
 			for _, r := range admitted {
 				size = wire.BatchAdd(size, len(r.frame.Bytes))

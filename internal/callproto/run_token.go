@@ -210,7 +210,8 @@ func (a *actorState) runMailbox(own bool) bool {
 		batch = append(a.batchBuf[:0], m.req)
 		var next nodeMsg
 		var hasNext bool
-		if a.batching() {
+		batching := a.batching()
+		if batching {
 			batch, next, hasNext = a.gather(batch)
 		}
 		if !own && !a.roomForAll(batch) {
@@ -224,7 +225,9 @@ func (a *actorState) runMailbox(own bool) bool {
 			a.handOff(ms)
 			return false
 		}
-		a.sendAll(batch)
+		// On the node's own goroutine other calls are in flight (kick), so even a lone
+		// request goes as a batch: the server may then gather its reply with theirs.
+		a.sendAll(batch, own && batching)
 		clear(batch)
 		a.batchBuf = batch[:0]
 		if hasNext && !a.runMessages([]nodeMsg{next}, own) {
@@ -290,7 +293,7 @@ func (a *actorState) runOne(m nodeMsg) {
 		}
 	}()
 	if m.kind == msgRequest {
-		a.sendAll([]request{m.req})
+		a.sendAll([]request{m.req}, false)
 		return
 	}
 	a.handle(a.node.ctx, m)

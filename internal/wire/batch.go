@@ -24,7 +24,9 @@ import (
 // length. Writers keep a batch within BatchMaxEnvelopes envelopes and BatchMaxBytes bytes,
 // well under gRPC's default 4 MiB limit on received messages; a single envelope larger than
 // that travels alone. Writers never wait to fill a batch: they send what is queued when they
-// are free, so a lone message is never delayed.
+// are free, so a lone message is never delayed. A client sends a single envelope only for a
+// lone call, and a batch (of one, if need be) while other calls are in flight; a server takes
+// that as a hint whether a reply may gather with others (Message.Batched).
 
 // Negotiation metadata.
 const (

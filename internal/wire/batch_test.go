@@ -61,6 +61,9 @@ func TestBatchRoundTrip(t *testing.T) {
 		if err := want.Decode(envs[i]); err != nil {
 			t.Fatal(err)
 		}
+		if !m.Batched {
+			t.Fatalf("envelope %d of a batch is not marked Batched", i)
+		}
 		if m.MessageID != want.MessageID || m.Method != want.Method || !bytes.Equal(m.Payload, want.Payload) ||
 			(m.Status == nil) != (want.Status == nil) || len(m.Entries) != len(want.Entries) {
 			t.Fatalf("envelope %d: %+v, want %+v", i, m, want)
@@ -69,9 +72,14 @@ func TestBatchRoundTrip(t *testing.T) {
 	// A single envelope is taken as one whether or not batches are accepted.
 	for _, accept := range []bool{true, false} {
 		got, err := decodeAll(envs[0], accept)
-		if err != nil || len(got) != 1 || got[0].MessageID != 1 {
+		if err != nil || len(got) != 1 || got[0].MessageID != 1 || got[0].Batched {
 			t.Fatalf("single envelope (accept %v): %d, %v", accept, len(got), err)
 		}
+	}
+	// A batch of one is a batch: its sender had other calls in flight.
+	got, err = decodeAll(AppendBatch(nil, envs[0]), true)
+	if err != nil || len(got) != 1 || got[0].MessageID != 1 || !got[0].Batched {
+		t.Fatalf("batch of one: %+v, %v", got, err)
 	}
 }
 

@@ -46,6 +46,9 @@ type Message struct {
 	// then holds the first, and Next decodes the others. Set it on a receiver whose peer was
 	// told that it may send batches.
 	AcceptBatches bool
+	// Batched reports that the envelope came in a batch: its sender had other messages in
+	// flight, so a reply to it may wait to gather with theirs.
+	Batched bool
 
 	// held is the gRPC buffer Payload aliases, for a message filled by Codec.Unmarshal; it
 	// goes back to gRPC's pool once the message's last envelope is released.
@@ -237,7 +240,7 @@ func (m *Message) decodeReceived(b []byte) {
 		_ = m.decodeEnvelope(b)
 		return
 	}
-	m.rest = b[1:]
+	m.rest, m.Batched = b[1:], true
 	if !m.Next() {
 		m.DecodeErr = fmt.Errorf("%w: empty batch", ErrMalformed)
 	}
