@@ -777,11 +777,14 @@ func TestPanicWhileSendingFailsRequest(t *testing.T) {
 	ctx := testCtx(t)
 	decode(t, send(t, ctx, n, echoMethod, "before").wait(t))
 	h.armed.Store(true)
-	r := send(t, ctx, n, echoMethod, "during").wait(t)
+	// The stats handler runs once gRPC has taken the message, so the request reaches the server;
+	// a handler that blocks keeps its reply from overtaking the failure.
+	r := send(t, ctx, n, blockMethod, "during").wait(t)
 	if status.Code(r.Err) != codes.Internal || !strings.Contains(r.Err.Error(), "stats handler failed") {
 		t.Fatalf("request while the stats handler panics: %v, want Internal naming the panic", r.Err)
 	}
 	h.armed.Store(false)
+	close(ts.release) // the blocked handler returns, and the stream serves the next request
 	waitFor(t, "a reply once the handler behaves", func() bool {
 		r := send(t, ctx, n, echoMethod, "after").wait(t)
 		return r.Err == nil && r.Status == nil
