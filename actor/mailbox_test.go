@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,5 +256,43 @@ func BenchmarkMailbox(b *testing.B) {
 			close(m.queue) // ends the receiver; nothing sends any more
 			<-done
 		})
+	}
+}
+
+// TestMailboxStopDuringSends: senders race Stop, some waiting for room and some not; every
+// message is queued and then rejected by Stop's drain, or refused to its sender; never both,
+// never neither.
+func TestMailboxStopDuringSends(t *testing.T) {
+	for round := range 200 {
+		m := NewMailbox[int](16)
+		const senders = 32
+		var wg sync.WaitGroup
+		var queued atomic.Int64
+		start := make(chan struct{})
+		for i := range senders {
+			wg.Go(func() {
+				<-start
+				var err error
+				if i%2 == 0 {
+					err = m.Send(context.Background(), i)
+				} else {
+					err = m.TrySend(i)
+				}
+				switch {
+				case err == nil:
+					queued.Add(1)
+				case errors.Is(err, ErrStopped), errors.Is(err, ErrFull):
+				default:
+					t.Errorf("send: %v", err)
+				}
+			})
+		}
+		close(start)
+		rejected := 0
+		m.Stop(func(int, error) { rejected++ })
+		wg.Wait()
+		if int64(rejected) != queued.Load() {
+			t.Fatalf("round %d: %d messages queued, %d rejected by Stop", round, queued.Load(), rejected)
+		}
 	}
 }
