@@ -136,19 +136,27 @@ func (q *replyQueue) push(frame []byte, reserved int, gather bool) error {
 		q.writer.Add(1)
 		go func() {
 			defer q.writer.Done()
-			_ = q.run(frame) // a failed write ends the stream through broken
+			_ = q.run(frame, true) // a failed write ends the stream through broken
 		}()
 		return nil
 	}
-	return q.run(frame)
+	return q.run(frame, false)
 }
 
 // run is the writer: it writes frame, then every queued frame (those queued together as one
-// batch when the stream batches), and stops when the queue is empty or closed. It returns the
-// error of writing frame.
-func (q *replyQueue) run(frame []byte) error {
+// batch when the stream batches), and stops when the queue is empty or closed. With gather (a
+// writer goroutine of a stream that batches) the frames queued before its first write go with
+// frame. It returns the error of the write that carried frame.
+func (q *replyQueue) run(frame []byte, gather bool) error {
 	var first error
 	out := append(q.batchOf[:0], frame)
+	if gather {
+		// A writer goroutine comes to its first write some time after it was started: the
+		// replies queued meanwhile go with the first.
+		q.mu.Lock()
+		out = q.takeBatch(out, wire.BatchAdd(0, len(frame)))
+		q.mu.Unlock()
+	}
 	for isFirst := true; ; isFirst = false {
 		err := q.write(out)
 		if isFirst {
@@ -179,20 +187,27 @@ func (q *replyQueue) run(frame []byte) error {
 			q.mu.Unlock()
 			return first
 		}
-		size := 0
-		for q.head < len(q.frames) {
-			f := q.frames[q.head]
-			grown := wire.BatchAdd(size, len(f))
-			if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
-				break
-			}
-			out, size = append(out, f), grown
-			q.frames[q.head] = nil
-			q.head++
-		}
-		q.freed()
+		out = q.takeBatch(out, 0)
 		q.mu.Unlock()
 	}
+}
+
+// takeBatch moves queued frames to out (which holds frames of size bytes in all, as a batch)
+// while they fit in one message: one frame if the stream does not batch, else up to the batch
+// limits. q.mu is held.
+func (q *replyQueue) takeBatch(out [][]byte, size int) [][]byte {
+	for q.head < len(q.frames) {
+		f := q.frames[q.head]
+		grown := wire.BatchAdd(size, len(f))
+		if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
+			break
+		}
+		out, size = append(out, f), grown
+		q.frames[q.head] = nil
+		q.head++
+	}
+	q.freed()
+	return out
 }
 
 // waitRoom waits until the queue has room for another reply and no sender waits for room,

@@ -391,3 +391,35 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	}
 	q.close(errStreamClosed)
 }
+
+// TestWriterGoroutineGathersAtStart: the writer goroutine of a batching stream, which starts
+// some time after the reply that started it, sends the replies queued meanwhile in the same
+// batch as that reply, not after it alone.
+func TestWriterGoroutineGathersAtStart(t *testing.T) {
+	f := &fakeStream{}
+	q := newReplyQueue(1<<20, 1024, f.write, f.onBroken)
+	q.batch = true
+	// As push leaves the queue for the goroutine it starts: that reply admitted and a writer at
+	// work, and then three more replies queued before the goroutine runs.
+	if !q.admitIfEmpty() {
+		t.Fatal("an empty queue refused a reply")
+	}
+	q.mu.Lock()
+	q.writing = true
+	q.mu.Unlock()
+	for _, r := range []string{"r1", "r2", "r3"} {
+		if err := send(context.Background(), &q, []byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.run([]byte("r0"), true); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	writes := fmt.Sprint(f.writes)
+	f.mu.Unlock()
+	if got := f.frames(); fmt.Sprint(got) != "[r0 r1 r2 r3]" || writes != "[4]" {
+		t.Fatalf("wrote %v in writes of %s frames, want [r0 r1 r2 r3] in one write of 4", got, writes)
+	}
+	q.close(errStreamClosed)
+}
