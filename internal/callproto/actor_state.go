@@ -141,7 +141,12 @@ func (a *actorState) admit(r request) bool {
 	// sees the entry.
 	switch c.state.Load() {
 	case callReturned:
-		a.forget(r) // send, but no one waits for the reply
+		// Send, but no one waits for the reply; it is measured all the same, as Finish
+		// remembers the requests it forgets: a node whose requests are still queued when
+		// its calls return is slower than every quorum, and its latency must say so.
+		if a.forget(r) {
+			n.late.remember(c.msgID, c.start)
+		}
 	case callAbandoned:
 		a.forget(r)
 		return false

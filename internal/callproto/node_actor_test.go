@@ -790,3 +790,23 @@ func TestPanicWhileSendingFailsRequest(t *testing.T) {
 		return r.Err == nil && r.Status == nil
 	})
 }
+
+// A request that reaches the stream only after its call returned (it was still queued) is sent,
+// and its reply, which no one waits for, still counts for the node's latency: a node whose
+// requests lag behind every quorum must not keep the latency of a node never heard from.
+func TestRequestSentAfterItsCallReturnedIsMeasured(t *testing.T) {
+	ts := startServer(t)
+	n := startNode(t, ts.addr)
+	ctx := testCtx(t)
+	c := callproto.NewCall(ctx, &ids, callproto.Unary, 1)
+	c.SetDecoder(decodeString)
+	c.Finish(true) // the call returned (its quorum came from other nodes)
+	b, err := wire.Encode(c.MsgID(), echoMethod, nil, nil, wrapperspb.String("late"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Enqueue(0, n, wire.NewFrame(b), true); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	waitFor(t, "the late reply to count for the node's latency", func() bool { return n.Latency() > 0 })
+}
