@@ -108,6 +108,11 @@ func TestBatchesBetweenGorumsPeers(t *testing.T) {
 			if err := orderedEcho(ctx, node, n+3, value); err != nil {
 				t.Fatal(err)
 			}
+			// gRPC tells the stats handler after it has taken the message, which may be after
+			// the reply came back.
+			if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() == 1 }); err != nil {
+				t.Fatalf("the first call's request counted %d times", sent.envelopes.Load())
+			}
 			sent.reset()
 			errs := make(chan error, n)
 			var wg sync.WaitGroup
