@@ -376,8 +376,9 @@ func clientOf(t *testing.T, g *group) *ct.Configuration {
 
 // heldNestedCall starts three replicas whose peers (replicas 2 and 3) hold "wait" requests,
 // and a client's ordered RPC to replica 1 whose handler makes a nested quorum call "wait" on
-// every replica; it returns once the peers have the nested call, with the client call's
-// result to come on done.
+// every replica; it returns once every replica, replica 1 itself included, has the nested
+// call, with the client call's result to come on done. (A server that stops gracefully
+// refuses requests that come after its stop began, so replica 1's own must be in first.)
 func heldNestedCall(t *testing.T, h *holds, seq uint64) (g *group, done <-chan error) {
 	t.Helper()
 	g = newGroup(t, 3, groupSetup{
@@ -396,7 +397,7 @@ func heldNestedCall(t *testing.T, h *holds, seq uint64) (g *group, done <-chan e
 		_, err := client.Nodes()[0].OrderedRPC(ctx, &ct.Request{Value: "outer", Seq: seq})
 		result <- err
 	}()
-	for _, peer := range g.reps[1:] {
+	for _, peer := range g.reps {
 		if !peer.srv.WaitFor(ctx, func(as []ct.Arrival) bool { return len(as) > 0 && as[len(as)-1].Value == "wait" }) {
 			t.Fatalf("replica %d never got the nested call", peer.r.ID())
 		}
