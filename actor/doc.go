@@ -1,6 +1,7 @@
 // Package actor is the small primitive the Gorums runtime's actors are built from: a bounded
-// FIFO mailbox that many goroutines may send into, and the error value that stands for a
-// recovered panic.
+// FIFO mailbox that many goroutines may send into, a Drain that lets whatever stops wait for
+// the goroutines at work in it (a mailbox's senders, a server stream's handlers) without a lock
+// held while they work, and the error value that stands for a recovered panic.
 //
 // Ownership: a Mailbox is safe for concurrent use by any number of senders; receiving from it
 // is for one goroutine at a time, the actor: whichever goroutine holds the actor's run token

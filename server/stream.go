@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 
 	"go.uber.org/zap"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quorumcall/gorums/actor"
 	"github.com/quorumcall/gorums/internal/logfield"
 	"github.com/quorumcall/gorums/internal/wire"
 )
@@ -45,19 +45,13 @@ type stream struct {
 	ended   chan struct{}
 	endErr  error // set once, before ended is closed
 
-	// handlers counts the handlers started and not yet returned, plus drainedBit once the
-	// stream drains, after which no handler starts; idle is closed (once) when a drained
-	// stream's last handler returns.
-	handlers atomic.Int64
-	idle     chan struct{}
-	idleOnce sync.Once
+	// handlers counts the handlers started and not yet returned; once the stream drains, no
+	// handler starts, and the drain waits for those running.
+	handlers actor.Drain
 }
 
-// drainedBit marks a draining stream in stream.handlers.
-const drainedBit = 1 << 62
-
 func newStream(srv *Server, ss grpc.ServerStream) *stream {
-	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{}), idle: make(chan struct{})}
+	s := &stream{srv: srv, ss: ss, ctx: ss.Context(), ended: make(chan struct{})}
 	s.lock.takeOver = s.takeOver
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
@@ -112,9 +106,7 @@ func (s *stream) serve(drain <-chan struct{}) error {
 	select {
 	case <-s.ended:
 	case <-drain:
-		if s.handlers.Add(drainedBit) != drainedBit {
-			<-s.idle // handlers are running: wait for the last to return
-		}
+		s.handlers.Close() // no handler starts now; wait for those running
 		s.out.waitIdle(s.ctx)
 	}
 	s.out.close(errStreamClosed)
@@ -193,7 +185,7 @@ func (s *stream) dispatch(m *wire.Message) bool {
 		out.send(nil, status.Errorf(codes.InvalidArgument, "gorums: request for %s does not parse as %s: %v", m.Method, h.requestType.Descriptor().FullName(), err))
 		return true
 	}
-	if !s.startHandler() {
+	if !s.handlers.Enter() { // the stream drains
 		out.send(nil, status.Errorf(codes.Unavailable, "gorums: server is shutting down; %s not handled", m.Method))
 		return true
 	}
@@ -205,27 +197,9 @@ func (s *stream) dispatch(m *wire.Message) bool {
 		ce.Write(logfield.Method(m.Method), logfield.MsgID(m.MessageID))
 	}
 	seq := s.lock.lend()
-	defer s.handlerDone()
+	defer s.handlers.Leave()
 	s.run(h, ServerCtx{Context: ctx, lock: &s.lock, seq: seq}, req, out)
 	return s.lock.returned(seq)
-}
-
-// startHandler counts a handler about to start; it reports false, counting nothing, once the
-// stream drains.
-func (s *stream) startHandler() bool {
-	if s.handlers.Add(1)&drainedBit != 0 {
-		s.handlerDone()
-		return false
-	}
-	return true
-}
-
-// handlerDone counts a handler that returned; the last one of a draining stream wakes the
-// drain.
-func (s *stream) handlerDone() {
-	if s.handlers.Add(-1) == drainedBit {
-		s.idleOnce.Do(func() { close(s.idle) })
-	}
 }
 
 // takeOver starts a new receive loop for a handler that released the lock.
