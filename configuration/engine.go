@@ -80,7 +80,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
 	n := len(cfg.nodes)
 	ctx, refused := c.intercept(ctx, r)
-	c.h = callproto.AcquireCall(ctx, cfg.ids(), r.kind, n)
+	c.h = callproto.AcquireCall(ctx, cfg.ids(), r.kind, n, c.start)
 	c.msgID = c.h.MsgID()
 	if r.kind != callproto.OneWay {
 		c.h.SetDecoder(decodeAs[Resp])

@@ -136,17 +136,15 @@ func (a *actorState) admit(r request) bool {
 		return true
 	}
 	c.hold(r.index, heldEntry) // before anyone can find the entry and give it back
-	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, sentAt: c.start, offset: a.sentBytes})
+	n.pending.add(c.msgID, pendingEntry{call: c, index: r.index, gen: a.gen, offset: a.sentBytes})
 	// Add, then check (the protocol of Call): either this sees the call ended or its Finish
 	// sees the entry.
 	switch c.state.Load() {
 	case callReturned:
-		// Send, but no one waits for the reply; it is measured all the same, as Finish
-		// remembers the requests it forgets: a node whose requests are still queued when
-		// its calls return is slower than every quorum, and its latency must say so.
-		if a.forget(r) {
-			n.late.remember(c.msgID, c.start)
-		}
+		// Send, but no one waits for the reply; it is measured all the same, as Finish's
+		// are: a node whose requests are still queued when its calls return is slower
+		// than every quorum, and its latency must say so.
+		n.forgetLate(c, r.index)
 	case callAbandoned:
 		a.forget(r)
 		return false
@@ -169,6 +167,16 @@ func (a *actorState) forget(r request) bool {
 	return false
 }
 
+// forgetLate removes the pending entry of node index i of call c, if it is still there, and
+// gives back the call's hold for it. Its reply, if it comes, is dropped, but measured: otherwise
+// a node slower than every quorum would keep its old, faster latency.
+func (n *NodeActor) forgetLate(c *Call, i int32) {
+	if _, ok := n.pending.remove(c.msgID); ok {
+		n.late.remember(c.msgID, c.start)
+		c.release(i, heldEntry)
+	}
+}
+
 // done gives back the call's hold for request r: the node is through with it.
 func (a *actorState) done(r request) { r.call.release(r.index, heldRequest) }
 
@@ -188,11 +196,8 @@ func (a *actorState) sendFailed(ctx context.Context, err error, rs ...request) {
 	for _, r := range rs {
 		// The stream's receiver may have failed the pending request already, as the stream
 		// broke; a node answers a call once.
-		if _, stillPending := a.node.pending.remove(r.call.msgID); stillPending || r.call.kind == OneWay {
+		if a.forget(r) || r.call.kind == OneWay {
 			a.fail(r, err)
-			if stillPending {
-				r.call.release(r.index, heldEntry)
-			}
 		}
 	}
 	a.dropStream(ctx, err)
@@ -414,7 +419,7 @@ func (n *NodeActor) route(m *wire.Message) {
 		}
 		return
 	}
-	n.recordLatency(time.Since(e.sentAt))
+	n.recordLatency(time.Since(e.call.start))
 	n.markRead(e.offset)
 	n.gotReply.Store(true)
 	r := Response{Index: e.index, NodeID: n.id, Status: m.Status}

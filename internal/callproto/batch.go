@@ -44,10 +44,10 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 
 // sendAll puts rs on the stream, as one batch if there are several to send or asBatch (then even
 // one goes as a batch, which tells the server that other calls are in flight, so that its reply
-// may wait to gather with theirs). Without a stream
-// the requests fail at once, and a watcher is started if none runs and no backoff is due (the
-// retry timer's message may have been dropped by a full mailbox). A panic in SendMsg (user
-// code runs there: gRPC stats handlers) fails the requests, not the goroutine that sends.
+// may wait to gather with theirs). Without a stream the requests fail at once, and a watcher is
+// started if none runs and no backoff is due (the retry timer's message may have been dropped
+// by a full mailbox). A panic in SendMsg (user code runs there: gRPC stats handlers) fails the
+// requests, not the goroutine that sends.
 func (a *actorState) sendAll(rs []request, asBatch bool) {
 	ctx := a.node.ctx
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at

@@ -101,19 +101,18 @@ type sentTo struct {
 	held atomic.Uint32
 }
 
-// NewCall returns the handle of a call to n nodes, with a fresh message ID from ids.
-// It never goes back to a pool.
+// NewCall returns the handle of a call to n nodes, with a fresh message ID from ids, that
+// starts now. It never goes back to a pool.
 func NewCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
 	c := &Call{}
-	c.Init(ctx, ids, kind, n)
+	c.setUp(ctx, ids, kind, n, time.Now())
 	return c
 }
 
-// Init makes c the handle of a new call, as NewCall does, for a Call that is part of a
-// larger value (one allocation per call instead of two).
-func (c *Call) Init(ctx context.Context, ids *MsgIDs, kind Kind, n int) {
+// setUp makes c the handle of a new call that started at start.
+func (c *Call) setUp(ctx context.Context, ids *MsgIDs, kind Kind, n int, start time.Time) {
 	c.ctx, c.msgID, c.kind = ctx, ids.Next(), kind
-	c.start = time.Now()
+	c.start = start
 	c.ids = ids
 	ids.calls.Add(1)
 	c.refs.Store(1)
@@ -223,12 +222,7 @@ func (c *Call) Finish(withResult bool) {
 		if s.node == nil || s.answered {
 			continue
 		}
-		if e, ok := s.node.pending.remove(c.msgID); ok {
-			// Its reply, if it comes, is dropped, but measured: otherwise a node slower
-			// than every quorum would keep its old, faster latency.
-			s.node.late.remember(c.msgID, e.sentAt)
-			c.release(int32(i), heldEntry)
-		}
+		s.node.forgetLate(c, int32(i))
 	}
 }
 

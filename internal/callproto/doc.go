@@ -17,7 +17,8 @@
 //     that batches while several calls are in progress (woken by each sender, so that their
 //     requests gather into batches, a lone one as a batch of one so that the server may gather
 //     its reply with others), and stops the node on Close. One client's messages reach the
-//     node in the order they were queued, whatever their call type. A request is registered as pending before it is sent;
+//     node in the order they were queued, whatever their call type. A request is registered
+//     as pending before it is sent;
 //   - the stream's receiver reads replies, decodes each with its call's decoder and delivers
 //     it, by message ID, to its call's inbox, which never makes it wait. When the stream
 //     breaks it fails every request sent on it and tells the actor;

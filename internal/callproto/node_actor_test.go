@@ -125,14 +125,20 @@ func sendKind(t *testing.T, ctx context.Context, n *callproto.NodeActor, kind ca
 	if kind != callproto.OneWay {
 		c.SetDecoder(decodeString)
 	}
+	if err := c.Enqueue(0, n, frameOf(t, c, method, value), true); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	return call{c}
+}
+
+// frameOf is the request of call c to method with a string value.
+func frameOf(t *testing.T, c *callproto.Call, method, value string) *wire.Frame {
+	t.Helper()
 	b, err := wire.Encode(c.MsgID(), method, nil, nil, wrapperspb.String(value))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Enqueue(0, n, wire.NewFrame(b), true); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	return call{c}
+	return wire.NewFrame(b)
 }
 
 // decodeString is the test calls' reply decoder.
@@ -429,8 +435,7 @@ func TestRequestWithEndedContextIsNotSent(t *testing.T) {
 	ended, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := callproto.NewCall(ended, &ids, callproto.Unary, 1)
-	b, _ := wire.Encode(c.MsgID(), blockMethod, nil, nil, wrapperspb.String("withdrawn"))
-	err := c.Enqueue(0, n, wire.NewFrame(b), false)
+	err := c.Enqueue(0, n, frameOf(t, c, blockMethod, "withdrawn"), false)
 	if err != nil {
 		t.Fatalf("Enqueue into a mailbox with room: %v", err)
 	}
@@ -656,8 +661,7 @@ func TestRequestOfReturnedCallIsSentDespiteEndedContext(t *testing.T) {
 	<-ts.entered
 	cctx, cancel := context.WithCancel(ctx)
 	c := callproto.NewCall(cctx, &ids, callproto.Unary, 1)
-	b, _ := wire.Encode(c.MsgID(), blockMethod, nil, nil, wrapperspb.String("after-return"))
-	if err := c.Enqueue(0, n, wire.NewFrame(b), true); err != nil {
+	if err := c.Enqueue(0, n, frameOf(t, c, blockMethod, "after-return"), true); err != nil {
 		t.Fatal(err)
 	}
 	c.Finish(true)
@@ -801,11 +805,7 @@ func TestRequestSentAfterItsCallReturnedIsMeasured(t *testing.T) {
 	c := callproto.NewCall(ctx, &ids, callproto.Unary, 1)
 	c.SetDecoder(decodeString)
 	c.Finish(true) // the call returned (its quorum came from other nodes)
-	b, err := wire.Encode(c.MsgID(), echoMethod, nil, nil, wrapperspb.String("late"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Enqueue(0, n, wire.NewFrame(b), true); err != nil {
+	if err := c.Enqueue(0, n, frameOf(t, c, echoMethod, "late"), true); err != nil {
 		t.Fatalf("Enqueue: %v", err)
 	}
 	waitFor(t, "the late reply to count for the node's latency", func() bool { return n.Latency() > 0 })

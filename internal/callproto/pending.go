@@ -7,11 +7,10 @@ import (
 
 // pendingEntry is a request that is on the stream and waits for its reply.
 type pendingEntry struct {
-	call   *Call
+	call   *Call  // its start is when the request counts as sent, for the node's latency
 	index  int32  // the node's position in the call
 	gen    uint64 // the stream it was sent on
-	sentAt time.Time
-	offset int64 // the stream offset after it: its reply shows the server read that far
+	offset int64  // the stream offset after it: its reply shows the server read that far
 }
 
 // pendingTable maps message IDs to the requests waiting for replies. The node actor adds, the

@@ -22,12 +22,13 @@ const (
 	heldEntry                      // a pending entry
 )
 
-// AcquireCall returns the handle of a call to n nodes, as NewCall does, from the pool. Its
+// AcquireCall returns the handle of a call to n nodes that started at start (the caller's
+// clock reading, which nodes measure their latency from), as NewCall does, from the pool. Its
 // owner must call Release once it no longer uses it (after Finish or Returned, and after its
 // last MsgID or Failures); it is reused when the nodes have given it back too.
-func AcquireCall(ctx context.Context, ids *MsgIDs, kind Kind, n int) *Call {
+func AcquireCall(ctx context.Context, ids *MsgIDs, kind Kind, n int, start time.Time) *Call {
 	c := callPool.Get().(*Call)
-	c.Init(ctx, ids, kind, n)
+	c.setUp(ctx, ids, kind, n, start)
 	c.pooled = true
 	return c
 }
