@@ -212,6 +212,9 @@ func (a *actorState) runMailbox(own bool) bool {
 		var hasNext bool
 		batching := a.batching()
 		if batching {
+			if own {
+				a.yieldToSenders()
+			}
 			batch, next, hasNext = a.gather(batch)
 		}
 		if !own && !a.roomForAll(batch) {
@@ -243,6 +246,17 @@ func (a *actorState) take() (nodeMsg, bool) {
 		return m, true
 	default:
 		return nodeMsg{}, false
+	}
+}
+
+// yieldToSenders lets the goroutines that are ready to run go first, once, before the node's
+// own goroutine gathers a batch that is not full yet: callers just woken by their replies put
+// their next requests in meanwhile, so that the batch carries more of them (gRPC's writer yields
+// the same way before it flushes a small buffer). It is no timer and never sleeps: with nothing
+// else ready to run, Gosched returns at once. A lone call does not come here; its caller sends.
+func (a *actorState) yieldToSenders() {
+	if a.node.mailbox.Len() < wire.BatchMaxEnvelopes-1 {
+		runtime.Gosched()
 	}
 }
 
