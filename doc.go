@@ -102,6 +102,7 @@
 //	WithPerNodeMetadata(f)         extra metadata per node ID
 //	WithInterceptors(ics...)       client interceptors around every call of every call type
 //	WithNoBatching()               the same option as the server's: no batched frames
+//	WithReceiveWindow(size)        static receive window per node (default 16 MiB; 0: gRPC's dynamic one)
 //
 // Node lists for NewConfiguration: WithNodeList(addrs) (IDs are the FNV-1a hash of the resolved
 // "ip:port"), WithNodeMap(map[addr]id), WithNodeIDs(ids), and a configuration's And, Except,

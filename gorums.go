@@ -160,6 +160,10 @@ func WithNoBatching() BatchingOption {
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }
 
+// WithReceiveWindow sets the flow-control window of each node's connection for the replies
+// that come to the client; see manager.WithReceiveWindow. Size 0 gives gRPC's dynamic window.
+func WithReceiveWindow(size uint32) ManagerOption { return manager.WithReceiveWindow(size) }
+
 // WithSendBufferSize sets how many messages may wait in each node's mailbox.
 func WithSendBufferSize(size uint) ManagerOption { return manager.WithSendBufferSize(size) }
 

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ func TestDefaultOptions(t *testing.T) {
 	}
 	if o.dialTimeout != 0 || m.runtime.DialTimeout != 0 || o.connectWait != DefaultConnectWait || o.noConnect {
 		t.Errorf("dialTimeout = %v", o.dialTimeout)
+	}
+	if o.recvWindow != DefaultReceiveWindow || m.opts.nodeConfig(1, "a:1", m.runtime).ReceiveWindow != DefaultReceiveWindow {
+		t.Errorf("recvWindow = %d, want DefaultReceiveWindow", o.recvWindow)
 	}
 	if len(o.dialOpts) != 0 || o.metadata != nil || o.perNodeMD != nil {
 		t.Errorf("unexpected defaults %+v", o)
@@ -92,5 +96,27 @@ func TestNodeConfigCarriesOptions(t *testing.T) {
 	}
 	if d := New(WithConnectWait(0)).opts.connectWait; d != DefaultConnectWait {
 		t.Fatalf("WithConnectWait(0) = %v, want the default", d)
+	}
+}
+
+func TestWithReceiveWindow(t *testing.T) {
+	for _, tc := range []struct {
+		size uint32
+		want int32
+	}{
+		{0, 0}, // gRPC's dynamic window
+		{1, minReceiveWindow},
+		{minReceiveWindow - 1, minReceiveWindow},
+		{minReceiveWindow, minReceiveWindow},
+		{1 << 20, 1 << 20},
+		{math.MaxInt32, math.MaxInt32},
+		{math.MaxInt32 + 1, math.MaxInt32},
+		{math.MaxUint32, math.MaxInt32},
+	} {
+		m := New(WithReceiveWindow(tc.size), WithNoConnect())
+		if got := m.opts.nodeConfig(1, "a:1", m.runtime).ReceiveWindow; got != tc.want {
+			t.Errorf("WithReceiveWindow(%d): node window %d, want %d", tc.size, got, tc.want)
+		}
+		m.Close()
 	}
 }

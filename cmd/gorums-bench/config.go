@@ -48,6 +48,7 @@ type config struct {
 	format     string
 	quiet      bool
 	noBatching bool
+	dynWindow  bool
 	cpuprofile string
 }
 
@@ -104,6 +105,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.format, "format", formatTable, "output `format`: table, json (JSON lines) or markdown")
 	fs.BoolVar(&c.quiet, "q", false, "no progress on stderr")
 	fs.BoolVar(&c.noBatching, "nobatch", false, "Gorums without batched frames (gorums.WithNoBatching), as against a peer of another version")
+	fs.BoolVar(&c.dynWindow, "dynwindow", false, "Gorums' client with gRPC's dynamic receive window (gorums.WithReceiveWindow(0)), as the baselines' clients have")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this `file`")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

@@ -25,7 +25,7 @@ func TestParseConfig(t *testing.T) {
 			if !slices.Equal(c.servers, []int{3}) || !slices.Equal(c.callers, []int{1}) || c.quorumFor(3) != 2 {
 				t.Errorf("servers %v, callers %v, quorum %d", c.servers, c.callers, c.quorumFor(3))
 			}
-			if c.payload != 100 || c.reps != 3 || c.duration != time.Second || c.format != formatTable || c.remote() {
+			if c.payload != 100 || c.reps != 3 || c.duration != time.Second || c.format != formatTable || c.remote() || c.noBatching || c.dynWindow {
 				t.Errorf("unexpected defaults %+v", c)
 			}
 		}},
@@ -50,6 +50,11 @@ func TestParseConfig(t *testing.T) {
 		{"a prefix of the remotes", []string{"-remotes", "a:1,b:2,c:3", "-servers", "1,2"}, func(t *testing.T, c config) {
 			if !slices.Equal(c.servers, []int{1, 2}) {
 				t.Errorf("servers %v", c.servers)
+			}
+		}},
+		{"Gorums' client options", []string{"-nobatch", "-dynwindow"}, func(t *testing.T, c config) {
+			if !c.noBatching || !c.dynWindow {
+				t.Errorf("%+v", c)
 			}
 		}},
 		{"server mode", []string{"-server", ":0", "-q"}, func(t *testing.T, c config) {

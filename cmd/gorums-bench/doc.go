@@ -18,7 +18,9 @@ Flags that take lists (-bench, -servers, -callers) run every combination. -serve
 -remotes uses the first N remotes. -quorum 0 (the default) is a majority of each server
 count. -baselines none measures Gorums alone (for profiling with -cpuprofile). -nobatch
 measures Gorums without batched frames (gorums.WithNoBatching on its client), as it runs
-against a peer of another version; the baselines are the same either way.
+against a peer of another version; the baselines are the same either way. -dynwindow gives
+Gorums' client gRPC's dynamic receive window, which the baselines' clients have (Gorums sets a
+static one by default; see gorums.WithReceiveWindow).
 
 # What a run does
 

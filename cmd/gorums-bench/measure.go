@@ -123,6 +123,9 @@ func measure(ctx context.Context, c config, command string, stdout, stderr io.Wr
 			if c.noBatching {
 				gorumsOpts = append(gorumsOpts, gorums.WithNoBatching())
 			}
+			if c.dynWindow {
+				gorumsOpts = append(gorumsOpts, gorums.WithReceiveWindow(0))
+			}
 			if target, err = benchmark.Dial(ctx, addrs, st.Quorum, gorumsOpts...); err != nil {
 				return err
 			}

@@ -37,6 +37,9 @@ type Config struct {
 	Runtime *Runtime
 	// Batching announces batched frames to the node's server, and uses them if it confirms.
 	Batching bool
+	// ReceiveWindow, if not 0, is the static flow-control window (bytes) of the connection
+	// and of its stream for what the server sends; 0 leaves gRPC's dynamic window.
+	ReceiveWindow int32
 }
 
 // NodeActor is one node's actor: it alone owns the node's gRPC connection, its NodeStream, its
@@ -98,10 +101,16 @@ func StartNode(parent context.Context, cfg Config) (*NodeActor, error) {
 	if cfg.NoConnect {
 		n.setLastErr(errNoConnect)
 	} else {
-		dialOpts := append([]grpc.DialOption{
+		dialOpts := []grpc.DialOption{
 			grpc.WithConnectParams(grpc.ConnectParams{Backoff: cfg.Backoff, MinConnectTimeout: minConnectTimeout}),
 			grpc.WithChainStreamInterceptor(n.readCallLimits),
-		}, cfg.DialOpts...)
+		}
+		if cfg.ReceiveWindow > 0 {
+			// A static window: gRPC then sends no bandwidth-delay probing ping per round
+			// trip, which costs a small-message stream more than the window's growth is worth.
+			dialOpts = append(dialOpts, grpc.WithInitialWindowSize(cfg.ReceiveWindow), grpc.WithInitialConnWindowSize(cfg.ReceiveWindow))
+		}
+		dialOpts = append(dialOpts, cfg.DialOpts...)
 		conn, err := grpc.NewClient(cfg.Addr, dialOpts...)
 		if err != nil {
 			return nil, err
