@@ -24,9 +24,9 @@ var clientAllocBounds = []struct {
 	servers       int
 	bound, onRace float64
 }{
-	{"quorum call", 3, 48, 60}, // 44 allocations per call; 56 under -race
-	{"quorum call", 5, 74, 95}, // 69; 90
-	{"ordered RPC", 1, 27, 30}, // 24; 27
+	{"quorum call", 3, 42, 52}, // 38 allocations per call; 48 under -race
+	{"quorum call", 5, 64, 82}, // 59; 77
+	{"ordered RPC", 1, 24, 27}, // 21; 24
 }
 
 const allocServerEnv = "GORUMS_ALLOC_TEST_SERVERS"
