@@ -18,19 +18,16 @@ import (
 
 // frameSniffer reads the HTTP/2 frames a client writes on its connections: the receive window
 // it announces in its SETTINGS, and the PING frames it starts (not the acknowledgements of the
-// server's).
+// server's). Each connection is parsed on its own; the counts are over all of them.
 type frameSniffer struct {
 	mu     sync.Mutex
-	window int64 // SETTINGS_INITIAL_WINDOW_SIZE, -1 until announced
+	window int64 // SETTINGS_INITIAL_WINDOW_SIZE last announced, -1 until then
 	pings  int
-	buf    []byte
-	framed bool // the connection preface has been passed
 }
 
 func newFrameSniffer() *frameSniffer { return &frameSniffer{window: -1} }
 
-// dial is a gRPC context dialer whose connections show what they write to s. The test makes
-// one connection.
+// dial is a gRPC context dialer whose connections show what they write to s.
 func (s *frameSniffer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -39,14 +36,13 @@ func (s *frameSniffer) dial(ctx context.Context, addr string) (net.Conn, error) 
 	return &sniffedConn{Conn: c, s: s}, nil
 }
 
+// sniffedConn is one connection: what it wrote that does not make a whole frame yet. gRPC
+// writes on a connection from one goroutine at a time, so buf needs no lock of its own.
 type sniffedConn struct {
 	net.Conn
-	s *frameSniffer
-}
-
-func (c *sniffedConn) Write(b []byte) (int, error) {
-	c.s.feed(b)
-	return c.Conn.Write(b)
+	s      *frameSniffer
+	buf    []byte
+	framed bool // the connection preface has been passed
 }
 
 const (
@@ -57,34 +53,36 @@ const (
 	http2Preface  = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 )
 
-// feed takes the next bytes the client wrote and reads every frame they complete.
-func (s *frameSniffer) feed(b []byte) {
+// Write reads every frame that b completes, then writes b.
+func (c *sniffedConn) Write(b []byte) (int, error) {
+	c.buf = append(c.buf, b...)
+	if !c.framed && len(c.buf) >= len(http2Preface) {
+		c.buf, c.framed = c.buf[len(http2Preface):], true
+	}
+	for c.framed && len(c.buf) >= 9 {
+		n := int(c.buf[0])<<16 | int(c.buf[1])<<8 | int(c.buf[2])
+		if len(c.buf) < 9+n {
+			break
+		}
+		c.s.frame(c.buf[3], c.buf[4], c.buf[9:9+n])
+		c.buf = c.buf[9+n:]
+	}
+	return c.Conn.Write(b)
+}
+
+// frame counts one frame the client wrote.
+func (s *frameSniffer) frame(typ, flags byte, payload []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.buf = append(s.buf, b...)
-	if !s.framed {
-		if len(s.buf) < len(http2Preface) {
-			return
-		}
-		s.buf, s.framed = s.buf[len(http2Preface):], true
-	}
-	for len(s.buf) >= 9 {
-		n := int(s.buf[0])<<16 | int(s.buf[1])<<8 | int(s.buf[2])
-		if len(s.buf) < 9+n {
-			return
-		}
-		typ, flags, payload := s.buf[3], s.buf[4], s.buf[9:9+n]
-		switch {
-		case typ == framePing && flags&flagAck == 0:
-			s.pings++
-		case typ == frameSettings && flags&flagAck == 0:
-			for p := payload; len(p) >= 6; p = p[6:] {
-				if binary.BigEndian.Uint16(p) == settingWindow {
-					s.window = int64(binary.BigEndian.Uint32(p[2:]))
-				}
+	switch {
+	case typ == framePing && flags&flagAck == 0:
+		s.pings++
+	case typ == frameSettings && flags&flagAck == 0:
+		for p := payload; len(p) >= 6; p = p[6:] {
+			if binary.BigEndian.Uint16(p) == settingWindow {
+				s.window = int64(binary.BigEndian.Uint32(p[2:]))
 			}
 		}
-		s.buf = s.buf[9+n:]
 	}
 }
 

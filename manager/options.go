@@ -168,11 +168,11 @@ func WithNoBatching() Option {
 
 // WithReceiveWindow sets the flow-control window, in bytes, of each node's connection and
 // stream for the replies that come to this client (default DefaultReceiveWindow). A set window
-// is static: gRPC then sends none of the pings by which it otherwise measures the link, one per
-// round trip while replies come, and grows its window from 64 KiB up to 16 MiB. Those pings
-// cost a stream of small messages about 5% of its throughput at one caller, and the client's
-// receiver reads every reply as it comes, so the window is seldom in use; size 0 gives gRPC's
-// dynamic window back. Sizes from 1 to 64 KiB are taken as 64 KiB, gRPC's least, and sizes
+// is static. gRPC's dynamic window instead starts at 64 KiB and grows up to 16 MiB as gRPC
+// measures the link, with a ping per round trip while replies come; for a stream of small
+// messages those pings cost throughput (about 5% at one caller, on loopback). The client's
+// receiver reads every reply as it comes, so the window is seldom in use. Size 0 gives gRPC's
+// dynamic window back; sizes from 1 to 64 KiB are taken as 64 KiB, gRPC's least, and sizes
 // above 2 GiB - 1 as 2 GiB - 1. A window set with WithGrpcDialOptions wins over this one.
 func WithReceiveWindow(size uint32) Option {
 	return optionFunc(func(o *options) {
