@@ -102,7 +102,8 @@
 //	WithPerNodeMetadata(f)         extra metadata per node ID
 //	WithInterceptors(ics...)       client interceptors around every call of every call type
 //	WithNoBatching()               the same option as the server's: no batched frames
-//	WithReceiveWindow(size)        static receive window per node (default 16 MiB; 0: gRPC's dynamic one)
+//	WithReceiveWindow(size)        the same option as the server's: static receive window per node
+//	                               (default 16 MiB; 0: gRPC's dynamic one)
 //
 // Node lists for NewConfiguration: WithNodeList(addrs) (IDs are the FNV-1a hash of the resolved
 // "ip:port"), WithNodeMap(map[addr]id), WithNodeIDs(ids), and a configuration's And, Except,
@@ -122,6 +123,8 @@
 //	WithConnectCallback(f)         called with each new client stream's context
 //	WithLogger(*zap.Logger)        the same option as the manager's: streams at Info, requests at Debug
 //	WithNoBatching()               the same option as the manager's: never confirm batched frames
+//	WithReceiveWindow(size)        the same option as the manager's: static receive window per
+//	                               client connection (default 16 MiB; 0: gRPC's dynamic one)
 //
 // # Errors
 //

@@ -160,9 +160,21 @@ func WithNoBatching() BatchingOption {
 // WithBackoff sets the backoff between reconnection attempts.
 func WithBackoff(cfg backoff.Config) ManagerOption { return manager.WithBackoff(cfg) }
 
-// WithReceiveWindow sets the flow-control window of each node's connection for the replies
-// that come to the client; see manager.WithReceiveWindow. Size 0 gives gRPC's dynamic window.
-func WithReceiveWindow(size uint32) ManagerOption { return manager.WithReceiveWindow(size) }
+// ReceiveWindowOption is what WithReceiveWindow returns: it is both a ManagerOption and a
+// ServerOption.
+type ReceiveWindowOption struct {
+	managerOption
+	serverOption
+}
+
+// WithReceiveWindow sets the static flow-control window, in bytes, of each connection on the
+// receiving side: a manager's nodes for the replies that come to it (see
+// manager.WithReceiveWindow), a server's clients for the requests that come to it (see
+// server.WithReceiveWindow). Both default to 16 MiB; size 0 gives gRPC's dynamic window, which
+// probes the link with a ping per round trip.
+func WithReceiveWindow(size uint32) ReceiveWindowOption {
+	return ReceiveWindowOption{managerOption: manager.WithReceiveWindow(size), serverOption: server.WithReceiveWindow(size)}
+}
 
 // WithSendBufferSize sets how many messages may wait in each node's mailbox.
 func WithSendBufferSize(size uint) ManagerOption { return manager.WithSendBufferSize(size) }

@@ -24,9 +24,9 @@ var clientAllocBounds = []struct {
 	servers       int
 	bound, onRace float64
 }{
-	{"quorum call", 3, 42, 52}, // 38 allocations per call; 48 under -race
-	{"quorum call", 5, 64, 82}, // 59; 77
-	{"ordered RPC", 1, 24, 27}, // 21; 24
+	{"quorum call", 3, 32, 39}, // 29 allocations per call; 35-36 under -race
+	{"quorum call", 5, 49, 61}, // 45; 56-57
+	{"ordered RPC", 1, 20, 22}, // 17; 19
 }
 
 const allocServerEnv = "GORUMS_ALLOC_TEST_SERVERS"

@@ -14,11 +14,12 @@ import (
 	"github.com/quorumcall/gorums"
 	ts "github.com/quorumcall/gorums/internal/testservice"
 	"github.com/quorumcall/gorums/manager"
+	"github.com/quorumcall/gorums/server"
 )
 
-// frameSniffer reads the HTTP/2 frames a client writes on its connections: the receive window
+// frameSniffer reads the HTTP/2 frames one side writes on its connections: the receive window
 // it announces in its SETTINGS, and the PING frames it starts (not the acknowledgements of the
-// server's). Each connection is parsed on its own; the counts are over all of them.
+// other side's). Each connection is parsed on its own; the counts are over all of them.
 type frameSniffer struct {
 	mu     sync.Mutex
 	window int64 // SETTINGS_INITIAL_WINDOW_SIZE last announced, -1 until then
@@ -36,13 +37,37 @@ func (s *frameSniffer) dial(ctx context.Context, addr string) (net.Conn, error) 
 	return &sniffedConn{Conn: c, s: s}, nil
 }
 
+// listen returns a loopback listener whose accepted connections show what the server writes
+// on them to s.
+func (s *frameSniffer) listen(t *testing.T) net.Listener {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sniffingListener{Listener: lis, s: s}
+}
+
+type sniffingListener struct {
+	net.Listener
+	s *frameSniffer
+}
+
+func (l sniffingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &sniffedConn{Conn: c, s: l.s, framed: true}, nil // a server sends no preface
+}
+
 // sniffedConn is one connection: what it wrote that does not make a whole frame yet. gRPC
 // writes on a connection from one goroutine at a time, so buf needs no lock of its own.
 type sniffedConn struct {
 	net.Conn
 	s      *frameSniffer
 	buf    []byte
-	framed bool // the connection preface has been passed
+	framed bool // the client's connection preface has been passed, or this is a server's
 }
 
 const (
@@ -70,7 +95,7 @@ func (c *sniffedConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// frame counts one frame the client wrote.
+// frame counts one frame the sniffed side wrote.
 func (s *frameSniffer) frame(typ, flags byte, payload []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,6 +165,58 @@ func TestClientReceiveWindow(t *testing.T) {
 			}
 			if !tc.wantPings && pings != 0 {
 				t.Errorf("%d pings from the client in %d calls with a static window, want none", pings, calls)
+			}
+		})
+	}
+}
+
+// A server announces a static receive window for its clients' requests, DefaultReceiveWindow
+// unless told otherwise, and then starts no pings of its own; WithReceiveWindow(0) gives gRPC's
+// dynamic window back, with its probing pings, and a window set through WithGRPCServerOptions
+// wins over Gorums' own.
+func TestServerReceiveWindow(t *testing.T) {
+	const calls = 20
+	for _, tc := range []struct {
+		name       string
+		opts       []gorums.ServerOption
+		wantWindow int64 // -1: not announced (gRPC's default, 64 KiB)
+		wantPings  bool
+	}{
+		{name: "default", wantWindow: server.DefaultReceiveWindow},
+		{name: "set", opts: []gorums.ServerOption{gorums.WithReceiveWindow(1 << 20)}, wantWindow: 1 << 20},
+		{name: "dynamic", opts: []gorums.ServerOption{gorums.WithReceiveWindow(0)}, wantWindow: -1, wantPings: true},
+		{
+			name:       "gRPC option wins",
+			opts:       []gorums.ServerOption{gorums.WithGRPCServerOptions(grpc.InitialWindowSize(256 << 10))},
+			wantWindow: 256 << 10,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sniffer := newFrameSniffer()
+			srv := ts.Serve(t, sniffer.listen(t), ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+				return ts.Echo(req), nil
+			}), tc.opts...)
+			mgr := ts.NewTestManager(t)
+			cfg := ts.NewConfig(t, mgr, 1, []string{srv.Addr})
+			ctx := ts.Ctx(t, 30*time.Second)
+			value := strings.Repeat("v", 1000)
+			for i := range calls {
+				if err := orderedEcho(ctx, cfg.Nodes()[0], uint64(i), value); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.wantPings {
+				// gRPC's server starts a probe when a request's data comes and none is out.
+				if err := ts.Poll(20*time.Second, func() bool { _, p := sniffer.seen(); return p > 0 }); err != nil {
+					t.Fatalf("no ping from the server after %d calls with a dynamic window", calls)
+				}
+			}
+			window, pings := sniffer.seen()
+			if window != tc.wantWindow {
+				t.Errorf("announced receive window %d, want %d", window, tc.wantWindow)
+			}
+			if !tc.wantPings && pings != 0 {
+				t.Errorf("%d pings from the server in %d calls with a static window, want none", pings, calls)
 			}
 		})
 	}

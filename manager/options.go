@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"math"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,10 +27,7 @@ const (
 	// DefaultReceiveWindow is the static flow-control window, in bytes, of each node's
 	// connection and stream for the replies that come to this client: gRPC's own ceiling for
 	// the window it grows by probing, set at once.
-	DefaultReceiveWindow = 16 << 20
-
-	// minReceiveWindow is the least window gRPC accepts.
-	minReceiveWindow = 64 << 10
+	DefaultReceiveWindow = callproto.DefaultReceiveWindow
 )
 
 // DefaultBackoff is the reconnect backoff used unless WithBackoff says otherwise: quick first
@@ -175,16 +171,5 @@ func WithNoBatching() Option {
 // dynamic window back; sizes from 1 to 64 KiB are taken as 64 KiB, gRPC's least, and sizes
 // above 2 GiB - 1 as 2 GiB - 1. A window set with WithGrpcDialOptions wins over this one.
 func WithReceiveWindow(size uint32) Option {
-	return optionFunc(func(o *options) {
-		switch {
-		case size == 0:
-			o.recvWindow = 0
-		case size < minReceiveWindow:
-			o.recvWindow = minReceiveWindow
-		case size > math.MaxInt32:
-			o.recvWindow = math.MaxInt32
-		default:
-			o.recvWindow = int32(size)
-		}
-	})
+	return optionFunc(func(o *options) { o.recvWindow = callproto.ReceiveWindow(size) })
 }

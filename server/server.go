@@ -45,10 +45,15 @@ func New(opts ...Option) *Server {
 	// clients ping as often as every DefaultKeepaliveMinTime (gRPC's own default refuses
 	// pings more often than every 5 minutes), so that clients can detect a dead or
 	// partitioned server quickly; WithGRPCServerOptions can set another.
-	grpcOpts := append([]grpc.ServerOption{
+	grpcOpts := []grpc.ServerOption{
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: DefaultKeepaliveMinTime, PermitWithoutStream: true}),
-	}, o.grpcOpts...)
+	}
+	if o.recvWindow > 0 {
+		// Before the user's gRPC options, so that a window set there wins.
+		grpcOpts = append(grpcOpts, grpc.InitialWindowSize(o.recvWindow), grpc.InitialConnWindowSize(o.recvWindow))
+	}
+	grpcOpts = append(grpcOpts, o.grpcOpts...)
 	s := &Server{opts: o, grpc: grpc.NewServer(grpcOpts...), drain: make(chan struct{})}
 	empty := map[string]Handler{}
 	s.handlers.Store(&empty)

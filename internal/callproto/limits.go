@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"google.golang.org/grpc"
+
+	"github.com/quorumcall/gorums/internal/wire"
 )
 
 // readCallLimits is a stream interceptor, first in the node connection's chain, that reads
@@ -31,3 +33,10 @@ func (n *NodeActor) readCallLimits(ctx context.Context, desc *grpc.StreamDesc, c
 	n.maxSend.Store(limit)
 	return streamer(ctx, desc, cc, method, opts...)
 }
+
+// DefaultReceiveWindow is the static receive window a node's connection gets unless told
+// otherwise; see wire.DefaultReceiveWindow.
+const DefaultReceiveWindow = wire.DefaultReceiveWindow
+
+// ReceiveWindow turns an option's window size into the one to set; see wire.ReceiveWindow.
+func ReceiveWindow(size uint32) int32 { return wire.ReceiveWindow(size) }

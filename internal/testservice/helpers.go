@@ -84,7 +84,7 @@ func Start(t testing.TB, impl TestService, opts ...gorums.ServerOption) *Srv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, lis, impl, opts...)
+	return Serve(t, lis, impl, opts...)
 }
 
 // StartOn serves impl on addr, retrying the listen (the port may be briefly busy after a stop)
@@ -100,10 +100,11 @@ func StartOn(t testing.TB, addr string, impl TestService, opts ...gorums.ServerO
 	if err != nil {
 		t.Fatalf("listen on %s: %v", addr, err)
 	}
-	return serve(t, lis, impl, opts...)
+	return Serve(t, lis, impl, opts...)
 }
 
-func serve(t testing.TB, lis net.Listener, impl TestService, opts ...gorums.ServerOption) *Srv {
+// Serve serves impl on lis; the server stops at test cleanup.
+func Serve(t testing.TB, lis net.Listener, impl TestService, opts ...gorums.ServerOption) *Srv {
 	s := &Srv{Addr: lis.Addr().String(), Server: gorums.NewServer(opts...), served: make(chan struct{})}
 	RegisterTestServiceServer(s.Server, impl)
 	go func() {
