@@ -117,55 +117,69 @@ func (s *frameSniffer) seen() (window int64, pings int) {
 	return s.window, s.pings
 }
 
+// windowCase is one case of the receive-window tests: what the sniffed side (client or
+// server) should announce, and whether it should start pings.
+type windowCase struct {
+	wantWindow int64 // -1: not announced (gRPC's default, 64 KiB)
+	wantPings  bool
+}
+
+// checkWindow makes calls one at a time on node and checks what the sniffed side wrote
+// meanwhile: the window it announced and the pings it started. gRPC starts a probe when data
+// comes and none is out, so a dynamic window shows a ping soon.
+func checkWindow(t *testing.T, side string, sniffer *frameSniffer, node *ts.Node, tc windowCase) {
+	t.Helper()
+	const calls = 20
+	ctx := ts.Ctx(t, 30*time.Second)
+	value := strings.Repeat("v", 1000)
+	for i := range calls {
+		if err := orderedEcho(ctx, node, uint64(i), value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tc.wantPings {
+		if err := ts.Poll(20*time.Second, func() bool { _, p := sniffer.seen(); return p > 0 }); err != nil {
+			t.Fatalf("no ping from the %s after %d calls with a dynamic window", side, calls)
+		}
+	}
+	window, pings := sniffer.seen()
+	if window != tc.wantWindow {
+		t.Errorf("the %s announced receive window %d, want %d", side, window, tc.wantWindow)
+	}
+	if !tc.wantPings && pings != 0 {
+		t.Errorf("%d pings from the %s in %d calls with a static window, want none", pings, side, calls)
+	}
+}
+
+func echoServer() ts.Handlers {
+	return ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) { return ts.Echo(req), nil })
+}
+
 // A client announces a static receive window, DefaultReceiveWindow unless told otherwise, and
 // then starts no pings of its own: gRPC probes the link with a ping per round trip only while
 // its window is dynamic, which WithReceiveWindow(0) gives back. A window set through
 // WithGrpcDialOptions wins over Gorums' own.
 func TestClientReceiveWindow(t *testing.T) {
-	const calls = 20
 	for _, tc := range []struct {
-		name       string
-		opts       []gorums.ManagerOption
-		wantWindow int64 // -1: not announced (gRPC's default, 64 KiB)
-		wantPings  bool
+		name string
+		opts []gorums.ManagerOption
+		windowCase
 	}{
-		{name: "default", wantWindow: manager.DefaultReceiveWindow},
-		{name: "set", opts: []gorums.ManagerOption{gorums.WithReceiveWindow(1 << 20)}, wantWindow: 1 << 20},
-		{name: "dynamic", opts: []gorums.ManagerOption{gorums.WithReceiveWindow(0)}, wantWindow: -1, wantPings: true},
+		{"default", nil, windowCase{wantWindow: manager.DefaultReceiveWindow}},
+		{"set", []gorums.ManagerOption{gorums.WithReceiveWindow(1 << 20)}, windowCase{wantWindow: 1 << 20}},
+		{"dynamic", []gorums.ManagerOption{gorums.WithReceiveWindow(0)}, windowCase{wantWindow: -1, wantPings: true}},
 		{
-			name:       "gRPC option wins",
-			opts:       []gorums.ManagerOption{gorums.WithGrpcDialOptions(grpc.WithInitialWindowSize(256 << 10))},
-			wantWindow: 256 << 10,
+			"gRPC option wins",
+			[]gorums.ManagerOption{gorums.WithGrpcDialOptions(grpc.WithInitialWindowSize(256 << 10))},
+			windowCase{wantWindow: 256 << 10},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := ts.Start(t, ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
-				return ts.Echo(req), nil
-			}))
+			srv := ts.Start(t, echoServer())
 			sniffer := newFrameSniffer()
 			opts := append([]gorums.ManagerOption{gorums.WithGrpcDialOptions(grpc.WithContextDialer(sniffer.dial))}, tc.opts...)
-			mgr := ts.NewTestManager(t, opts...)
-			cfg := ts.NewConfig(t, mgr, 1, []string{srv.Addr})
-			ctx := ts.Ctx(t, 30*time.Second)
-			value := strings.Repeat("v", 1000)
-			for i := range calls {
-				if err := orderedEcho(ctx, cfg.Nodes()[0], uint64(i), value); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if tc.wantPings {
-				// gRPC's reader starts a probe when a reply's data comes and none is out.
-				if err := ts.Poll(20*time.Second, func() bool { _, p := sniffer.seen(); return p > 0 }); err != nil {
-					t.Fatalf("no ping after %d calls with a dynamic window", calls)
-				}
-			}
-			window, pings := sniffer.seen()
-			if window != tc.wantWindow {
-				t.Errorf("announced receive window %d, want %d", window, tc.wantWindow)
-			}
-			if !tc.wantPings && pings != 0 {
-				t.Errorf("%d pings from the client in %d calls with a static window, want none", pings, calls)
-			}
+			cfg := ts.NewConfig(t, ts.NewTestManager(t, opts...), 1, []string{srv.Addr})
+			checkWindow(t, "client", sniffer, cfg.Nodes()[0], tc.windowCase)
 		})
 	}
 }
@@ -175,49 +189,25 @@ func TestClientReceiveWindow(t *testing.T) {
 // dynamic window back, with its probing pings, and a window set through WithGRPCServerOptions
 // wins over Gorums' own.
 func TestServerReceiveWindow(t *testing.T) {
-	const calls = 20
 	for _, tc := range []struct {
-		name       string
-		opts       []gorums.ServerOption
-		wantWindow int64 // -1: not announced (gRPC's default, 64 KiB)
-		wantPings  bool
+		name string
+		opts []gorums.ServerOption
+		windowCase
 	}{
-		{name: "default", wantWindow: server.DefaultReceiveWindow},
-		{name: "set", opts: []gorums.ServerOption{gorums.WithReceiveWindow(1 << 20)}, wantWindow: 1 << 20},
-		{name: "dynamic", opts: []gorums.ServerOption{gorums.WithReceiveWindow(0)}, wantWindow: -1, wantPings: true},
+		{"default", nil, windowCase{wantWindow: server.DefaultReceiveWindow}},
+		{"set", []gorums.ServerOption{gorums.WithReceiveWindow(1 << 20)}, windowCase{wantWindow: 1 << 20}},
+		{"dynamic", []gorums.ServerOption{gorums.WithReceiveWindow(0)}, windowCase{wantWindow: -1, wantPings: true}},
 		{
-			name:       "gRPC option wins",
-			opts:       []gorums.ServerOption{gorums.WithGRPCServerOptions(grpc.InitialWindowSize(256 << 10))},
-			wantWindow: 256 << 10,
+			"gRPC option wins",
+			[]gorums.ServerOption{gorums.WithGRPCServerOptions(grpc.InitialWindowSize(256 << 10))},
+			windowCase{wantWindow: 256 << 10},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sniffer := newFrameSniffer()
-			srv := ts.Serve(t, sniffer.listen(t), ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
-				return ts.Echo(req), nil
-			}), tc.opts...)
-			mgr := ts.NewTestManager(t)
-			cfg := ts.NewConfig(t, mgr, 1, []string{srv.Addr})
-			ctx := ts.Ctx(t, 30*time.Second)
-			value := strings.Repeat("v", 1000)
-			for i := range calls {
-				if err := orderedEcho(ctx, cfg.Nodes()[0], uint64(i), value); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if tc.wantPings {
-				// gRPC's server starts a probe when a request's data comes and none is out.
-				if err := ts.Poll(20*time.Second, func() bool { _, p := sniffer.seen(); return p > 0 }); err != nil {
-					t.Fatalf("no ping from the server after %d calls with a dynamic window", calls)
-				}
-			}
-			window, pings := sniffer.seen()
-			if window != tc.wantWindow {
-				t.Errorf("announced receive window %d, want %d", window, tc.wantWindow)
-			}
-			if !tc.wantPings && pings != 0 {
-				t.Errorf("%d pings from the server in %d calls with a static window, want none", pings, calls)
-			}
+			srv := ts.Serve(t, sniffer.listen(t), echoServer(), tc.opts...)
+			cfg := ts.NewConfig(t, ts.NewTestManager(t), 1, []string{srv.Addr})
+			checkWindow(t, "server", sniffer, cfg.Nodes()[0], tc.windowCase)
 		})
 	}
 }
