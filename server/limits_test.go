@@ -128,18 +128,6 @@ func (o *streamOpener) closeAll() {
 	_ = o.conn.Close()
 }
 
-// waitFor polls cond until it holds or the failsafe passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // TestIdleStreamCost opens n streams to a plain gRPC server whose handler only reads and n
 // to a Gorums server, each answered once and then idle, from the same kind of client in this
 // process, and compares what each stream adds to the process: the Gorums server may add at
@@ -163,13 +151,13 @@ func TestIdleStreamCost(t *testing.T) {
 		bare.open(echoMethod)
 		recvEcho(t, gorums.open(echoMethod))
 	}
-	waitFor(t, "the bare server's warm-up streams", func() bool { return bareOpened.Load() == 10 })
+	server.WaitFor(t, "the bare server's warm-up streams", func() bool { return bareOpened.Load() == 10 })
 
 	m0 := measure()
 	for range n {
 		bare.open(echoMethod)
 	}
-	waitFor(t, "the bare server's streams", func() bool { return bareOpened.Load() == 10+n })
+	server.WaitFor(t, "the bare server's streams", func() bool { return bareOpened.Load() == 10+n })
 	m1 := measure()
 	for range n {
 		recvEcho(t, gorums.open(echoMethod))
@@ -313,7 +301,7 @@ func TestSlowReadersBoundedInBytes(t *testing.T) {
 	}
 	for i := range clients {
 		who := fmt.Sprint("slow", i)
-		waitFor(t, who+"'s replies to fill its stream's bound", func() bool { return big.stuck(who) })
+		server.WaitFor(t, who+"'s replies to fill its stream's bound", func() bool { return big.stuck(who) })
 	}
 	m1 := measure()
 	held := float64(m1.bytes - m0.bytes)
@@ -349,7 +337,7 @@ func TestGracefulStopWithNonReadingClient(t *testing.T) {
 	ts := startServer(t, srv)
 
 	slowReader(t, ts.addr, "slow", 64)
-	waitFor(t, "the slow reader's replies to fill its stream", func() bool { return big.stuck("slow") })
+	server.WaitFor(t, "the slow reader's replies to fill its stream", func() bool { return big.stuck("slow") })
 	good := openStream(t, ts.addr)
 	good.echo("before the stop")
 
@@ -411,7 +399,7 @@ func TestMaxStreams(t *testing.T) {
 	}
 	// Once a stream ends, another is served.
 	served[0].close()
-	waitFor(t, "a stream to be served after one ended", func() bool {
+	server.WaitFor(t, "a stream to be served after one ended", func() bool {
 		cs := openStream(t, ts.addr)
 		id := cs.send(echoMethod, "x")
 		m := new(wire.Message)

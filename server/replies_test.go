@@ -78,13 +78,14 @@ func (q *replyQueue) state() (count, bytes, waiters int, writing bool) {
 	return q.count, q.bytes, q.waiters, q.writing
 }
 
-// pollUntil polls cond until it holds, failing the test after a generous failsafe.
-func pollUntil(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds, failing the test after a generous failsafe. The sleep is
+// the polling interval, not synchronisation: cond decides.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting until %s", what)
+			t.Fatalf("gave up waiting: %s", what)
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
@@ -144,11 +145,11 @@ func TestReplyQueueBoundedInBytes(t *testing.T) {
 	q := newReplyQueue(bound, 1<<20, f.write, f.onBroken)
 	errs := make(chan error, 20)
 	go func() { errs <- send(context.Background(), &q, make([]byte, frame)) }() // the writer, stuck
-	pollUntil(t, "the first sender writes", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the first sender writes", func() bool { return f.writers.Load() == 1 })
 	for i := 1; i < 20; i++ {
 		go func() { errs <- send(context.Background(), &q, []byte(fmt.Sprintf("%0100d", i))) }()
 	}
-	pollUntil(t, "the senders beyond the bound wait", func() bool {
+	waitFor(t, "the senders beyond the bound wait", func() bool {
 		count, _, waiters, _ := q.state()
 		return count+waiters == 20 && waiters > 0
 	})
@@ -161,7 +162,7 @@ func TestReplyQueueBoundedInBytes(t *testing.T) {
 	}
 	// The admitted senders have queued their replies and returned; the others still wait.
 	admitted := bound/frame - 1 // the writer's own reply is the first admitted
-	pollUntil(t, "the admitted senders return", func() bool { return len(errs) == admitted })
+	waitFor(t, "the admitted senders return", func() bool { return len(errs) == admitted })
 	roomed := make(chan struct{})
 	go func() { q.waitRoom(context.Background()); close(roomed) }()
 	select {
@@ -191,9 +192,9 @@ func TestReplyQueueLargeReplyPasses(t *testing.T) {
 	q := newReplyQueue(10, 1<<20, f.write, f.onBroken)
 	errs := make(chan error, 2)
 	go func() { errs <- send(context.Background(), &q, make([]byte, 100)) }()
-	pollUntil(t, "the large reply is written", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the large reply is written", func() bool { return f.writers.Load() == 1 })
 	go func() { errs <- send(context.Background(), &q, make([]byte, 100)) }()
-	pollUntil(t, "the second large reply waits", func() bool { _, _, w, _ := q.state(); return w == 1 })
+	waitFor(t, "the second large reply waits", func() bool { _, _, w, _ := q.state(); return w == 1 })
 	close(f.gate)
 	for range 2 {
 		if err := <-errs; err != nil {
@@ -210,7 +211,7 @@ func TestReplyQueueBoundedInCount(t *testing.T) {
 	for i := range 5 {
 		go func() { errs <- send(context.Background(), &q, []byte{byte(i)}) }()
 	}
-	pollUntil(t, "two senders wait", func() bool { c, _, w, _ := q.state(); return c == 3 && w == 2 })
+	waitFor(t, "two senders wait", func() bool { c, _, w, _ := q.state(); return c == 3 && w == 2 })
 	close(f.gate)
 	for range 5 {
 		if err := <-errs; err != nil {
@@ -226,11 +227,11 @@ func TestReplyQueueWaitEndsWithContext(t *testing.T) {
 	q := newReplyQueue(10, 1<<20, f.write, f.onBroken)
 	first := make(chan error, 1)
 	go func() { first <- send(context.Background(), &q, make([]byte, 10)) }()
-	pollUntil(t, "the first reply is written", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the first reply is written", func() bool { return f.writers.Load() == 1 })
 	ctx, cancel := context.WithCancel(context.Background())
 	waited := make(chan error, 1)
 	go func() { waited <- send(ctx, &q, make([]byte, 10)) }()
-	pollUntil(t, "the second sender waits", func() bool { _, _, w, _ := q.state(); return w == 1 })
+	waitFor(t, "the second sender waits", func() bool { _, _, w, _ := q.state(); return w == 1 })
 	cancel()
 	if err := <-waited; !errors.Is(err, context.Canceled) {
 		t.Fatalf("waiting sender whose context ended: %v", err)
@@ -252,10 +253,10 @@ func TestReplyQueueWriteFails(t *testing.T) {
 	q := newReplyQueue(10, 1<<20, f.write, f.onBroken)
 	errs := make(chan error, 3)
 	go func() { errs <- send(context.Background(), &q, make([]byte, 5)) }()
-	pollUntil(t, "the first reply is written", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the first reply is written", func() bool { return f.writers.Load() == 1 })
 	go func() { errs <- send(context.Background(), &q, make([]byte, 5)) }()  // queued
 	go func() { errs <- send(context.Background(), &q, make([]byte, 10)) }() // waits
-	pollUntil(t, "one queued, one waiting", func() bool { c, _, w, _ := q.state(); return c == 2 && w == 1 })
+	waitFor(t, "one queued, one waiting", func() bool { c, _, w, _ := q.state(); return c == 2 && w == 1 })
 	close(f.gate)
 	var writerErr, queuedOK, waiterErr int
 	for range 3 {
@@ -289,14 +290,14 @@ func TestReplyQueueCloseWaitsForWriter(t *testing.T) {
 	q := newReplyQueue(1<<20, 1<<20, f.write, f.onBroken)
 	sent := make(chan error, 1)
 	go func() { sent <- send(context.Background(), &q, []byte("a")) }()
-	pollUntil(t, "the reply is written", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the reply is written", func() bool { return f.writers.Load() == 1 })
 	queued := send(context.Background(), &q, []byte("b"))
 	if queued != nil {
 		t.Fatal(queued)
 	}
 	closed := make(chan struct{})
 	go func() { q.close(errStreamClosed); close(closed) }()
-	pollUntil(t, "the queue refuses replies", func() bool { return send(context.Background(), &q, []byte("c")) != nil })
+	waitFor(t, "the queue refuses replies", func() bool { return send(context.Background(), &q, []byte("c")) != nil })
 	select {
 	case <-closed:
 		t.Fatal("close returned during a write")
@@ -326,7 +327,7 @@ func TestReplyQueueBatches(t *testing.T) {
 			ctx := context.Background()
 			done := make(chan error, 1)
 			go func() { done <- send(ctx, &q, []byte("first")) }()
-			pollUntil(t, "the first reply is being written", func() bool { return f.writers.Load() == 1 })
+			waitFor(t, "the first reply is being written", func() bool { return f.writers.Load() == 1 })
 			for i := range 5 {
 				if err := send(ctx, &q, []byte(fmt.Sprint("r", i))); err != nil {
 					t.Fatal(err)
@@ -371,7 +372,7 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	if err := q.push([]byte("gathered"), 0, true); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, "the writer goroutine writes", func() bool { return f.writers.Load() == 1 })
+	waitFor(t, "the writer goroutine writes", func() bool { return f.writers.Load() == 1 })
 	close(f.gate) // push returned while the write waited: another goroutine writes
 	if !q.waitIdle(context.Background()) {
 		t.Fatal("the queue closed")

@@ -1,0 +1,4 @@
+package server
+
+// WaitFor is waitFor for the package's external tests.
+var WaitFor = waitFor
