@@ -15,14 +15,10 @@ func encodeRequest(ctx context.Context, f *wire.Frame, msgID uint64, method stri
 	return encodeRequestInto(ctx, nil, f, msgID, method, in)
 }
 
-// encodeRequestInto is encodeRequest into buf's capacity if the frame fits.
+// encodeRequestInto is encodeRequest into buf's capacity if the frame fits. A large frame is
+// in a pooled buffer (wire.Frame.Encode): the call that sends it must own it (OwnFrame).
 func encodeRequestInto(ctx context.Context, buf []byte, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
-	b, err := wire.AppendEncode(buf[:0], msgID, method, nil, outgoingEntries(ctx), in)
-	if err != nil {
-		return err
-	}
-	f.Init(b)
-	return nil
+	return f.Encode(buf, msgID, method, nil, outgoingEntries(ctx), in)
 }
 
 func outgoingEntries(ctx context.Context) []wire.Entry {

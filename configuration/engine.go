@@ -53,7 +53,8 @@ type call[Req, Resp proto.Message, Out any] struct {
 	msgID  uint64
 	frame  wire.Frame // the request, when every node gets the same
 	// frameBuf holds the frame when it is small, so that it needs no allocation; like the
-	// frame, it must not change once sent (the call is never reused).
+	// frame, it must not change once sent (the call is never reused). A large frame is in a
+	// pooled buffer instead, which the call's handle gives back once no node holds it.
 	frameBuf [smallFrame]byte
 	t        tally[Req, Resp, Out]
 	start    time.Time
@@ -280,6 +281,7 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 		if err := encodeRequestInto(ctx, c.frameBuf[:], &c.frame, c.msgID, r.method, r.in); err != nil {
 			return framesOf{shared: frameOrErr{err: err}}, len(nodes)
 		}
+		c.h.OwnFrame(&c.frame)
 		return framesOf{shared: frameOrErr{frame: &c.frame}}, len(nodes)
 	}
 	out := framesOf{perNode: make([]frameOrErr, len(nodes))}
@@ -295,6 +297,7 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 			out.perNode[i] = frameOrErr{err: err}
 			continue
 		}
+		c.h.OwnFrame(f)
 		out.perNode[i] = frameOrErr{frame: f}
 	}
 	return out, asked

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,6 +101,77 @@ func TestPooledCallsStayApart(t *testing.T) {
 			}
 			if got := recycled.Load() - start; got < callers*calls/2 {
 				t.Errorf("%d of %d calls' states were reused, want most", got, callers*calls)
+			}
+		})
+	}
+}
+
+// TestLargeMessagesIntact: requests and replies from 1.5 KiB to 300 KiB travel in pooled
+// buffers, which go back to the pool once gRPC has written them and no node holds their call
+// (requests), or once written or copied into a batch (replies), and serve later messages at
+// once. Many callers make quorum calls and ordered RPCs at once, some with deadlines so short
+// that their requests are withdrawn from the mailboxes, and one server answers late. Every
+// reply must be its own request's echo, byte for byte, and buffers must come back.
+func TestLargeMessagesIntact(t *testing.T) {
+	var pooled atomic.Int64
+	probe.OnBufferPooled(func() { pooled.Add(1) })
+	t.Cleanup(func() { probe.OnBufferPooled(nil) })
+
+	late := ts.Both(func(_ gorums.ServerCtx, req *ts.Request) (*ts.Response, error) {
+		time.Sleep(time.Millisecond) // this server's replies mostly come after their call returned
+		return ts.Echo(req), nil
+	})
+	_, addrs := ts.StartN(t, 3, func(i int) ts.TestService {
+		if i == 0 {
+			return late
+		}
+		return ts.Handlers{}
+	})
+	sizes := []int{1500, 3000, 9000, 40000, 140000, 300000} // across the pool's classes
+	for _, batching := range []bool{true, false} {
+		t.Run(fmt.Sprintf("batching=%v", batching), func(t *testing.T) {
+			var opts []gorums.ManagerOption
+			if !batching {
+				opts = append(opts, gorums.WithNoBatching())
+			}
+			cfg := ts.NewConfig(t, newManager(t, opts...), 2, addrs)
+			start := pooled.Load()
+			const callers, calls = 6, 40
+			var wg sync.WaitGroup
+			for g := range callers {
+				wg.Go(func() {
+					for i := range calls {
+						prefix := fmt.Sprintf("caller %d call %d;", g, i)
+						value := strings.Repeat(prefix, sizes[(g+i)%len(sizes)]/len(prefix)+1)
+						timeout := 10 * time.Second
+						if i%5 == 4 {
+							timeout = time.Duration(i%3) * 50 * time.Microsecond
+						}
+						ctx, cancel := context.WithTimeout(context.Background(), timeout)
+						var resp *ts.Response
+						var err error
+						if i%4 == 3 {
+							resp, err = cfg.Nodes()[i%3].Ordered(ctx, &ts.Request{Seq: uint64(i), Value: value})
+						} else {
+							resp, err = cfg.Quorum(ctx, &ts.Request{Seq: uint64(i), Value: value})
+						}
+						cancel()
+						switch {
+						case err == nil:
+							if resp.GetValue() != value {
+								t.Errorf("%s: the reply (%d bytes) is not the request's echo (%d bytes)", prefix, len(resp.GetValue()), len(value))
+							}
+						case i%5 == 4 && ctx.Err() != nil:
+						default:
+							t.Errorf("%s: %v", prefix, err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			t.Logf("%d buffers back in the pool", pooled.Load()-start)
+			if err := ts.Poll(20*time.Second, func() bool { return pooled.Load()-start > callers*calls }); err != nil {
+				t.Errorf("%d buffers back in the pool after %d calls of large messages, want more than %d", pooled.Load()-start, callers*calls, callers*calls)
 			}
 		})
 	}

@@ -228,11 +228,14 @@ func (b *bigReplies) handler() server.Handler {
 }
 
 // stuck reports whether the server holds replies for client who as far as it will: its
-// writer waits for the client and at least one more reply waits for room.
+// writer waits for the client, and either another reply waits for room or the queued replies
+// fill the stream's bound, so that its receive loop reads no more requests. The bound counts
+// the memory a reply holds: a large reply's pooled buffer (wire.FrameFootprint).
 func (b *bigReplies) stuck(who string) bool {
+	frame := wire.FrameFootprint(proto.Size(wrapperspb.Bytes(b.payload)) + len(bigMethod) + 16)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.inSend[who] >= 2
+	return b.inSend[who] >= 2 || b.inSend[who] >= 1 && b.sent[who]*frame >= server.DefaultReplyBufferBytes
 }
 
 func (b *bigReplies) sentTo(who string) int {

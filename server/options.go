@@ -78,9 +78,10 @@ func WithReceiveBufferSize(size uint) Option {
 // the stream's handlers wait to send and its next request waits to be read, so gRPC flow
 // control slows that client down; other streams go on. One reply larger than the bound is let
 // through when nothing else waits. The default is DefaultReplyBufferBytes (4 MiB), so N
-// clients that stop reading hold at most about N times 4 MiB of replies in the server. The
-// bound is on replies, not on handlers: handlers that called Release run at once, and each
-// holds what it allocated until it can send.
+// clients that stop reading hold at most about N times 4 MiB of replies in the server. A
+// reply of 1 KiB or more counts the pooled buffer it is encoded in (at most four times its
+// size), since that is what it holds. The bound is on replies, not on handlers: handlers that
+// called Release run at once, and each holds what it allocated until it can send.
 func WithReplyBufferBytes(n uint) Option {
 	return optionFunc(func(o *options) { o.replyBytes = int(min(n, math.MaxInt32)) })
 }

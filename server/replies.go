@@ -26,29 +26,53 @@ import (
 //
 // Every method is safe for concurrent use; write is called by the writer only.
 type replyQueue struct {
-	write    func(frames [][]byte) error // puts frames on the stream, several as one batch
-	batch    bool                        // the writer may send the frames queued together as one batch
-	broken   func(error)                 // told when write fails: the stream is broken
+	write    func(frames []outFrame) error // puts frames on the stream, several as one batch
+	batch    bool                          // the writer may send the frames queued together as one batch
+	broken   func(error)                   // told when write fails: the stream is broken
 	maxBytes int
 	maxCount int
 
 	full atomic.Bool // mirrors isFull, so the receive loop checks it without the lock
 
 	mu      sync.Mutex
-	frames  [][]byte // queued frames, oldest at head; empty whenever no one writes
+	frames  []outFrame // queued frames, oldest at head; empty whenever no one writes
 	head    int
-	bytes   int            // reserved by admitted replies not yet written, the one being written included
+	bytes   int            // memory reserved by admitted replies not yet written (see outFrame.footprint)
 	count   int            // admitted replies not yet written
 	waiters int            // senders waiting for room
 	writing bool           // some sender (or, when batching, a goroutine) is the writer
 	writer  sync.WaitGroup // the writer goroutine of a stream that batches
-	batchOf [][]byte       // the writer's, reused: the frames it writes next
+	batchOf []outFrame     // the writer's, reused: the frames it writes next
 	err     error
 	room    chan struct{} // closed when room may have been made; nil while no one waits
 	idle    chan struct{} // closed when the queue empties or closes; nil while no one waits
 }
 
-func newReplyQueue(maxBytes, maxCount int, write func([][]byte) error, broken func(error)) replyQueue {
+// outFrame is an encoded reply in the queue: its bytes and, for a large reply, the pooled
+// frame that holds them (wire.EncodeReply), which goes back to the pool once it has been sent
+// or copied into a batch, or dropped.
+type outFrame struct {
+	b []byte
+	f *wire.Frame // nil: b is a buffer of its own
+}
+
+// footprint is the memory the frame holds, which the queue's byte bound counts: a pooled
+// frame holds its pool class's buffer.
+func (o outFrame) footprint() int {
+	if o.f != nil {
+		return wire.FrameFootprint(len(o.b))
+	}
+	return len(o.b)
+}
+
+// done gives a pooled frame's buffer back; the frame's bytes must not be used after.
+func (o outFrame) done() {
+	if o.f != nil {
+		o.f.Done()
+	}
+}
+
+func newReplyQueue(maxBytes, maxCount int, write func([]outFrame) error, broken func(error)) replyQueue {
 	return replyQueue{write: write, broken: broken, maxBytes: max(maxBytes, 1), maxCount: max(maxCount, 1)}
 }
 
@@ -106,7 +130,7 @@ func (q *replyQueue) unreserve(n int) {
 // caller becomes the writer: push then returns once the queue is empty, with the error of
 // writing frame; or, for a stream that batches and a reply that may gather with others, it
 // starts a writer goroutine. Otherwise it returns at once.
-func (q *replyQueue) push(frame []byte, reserved int, gather bool) error {
+func (q *replyQueue) push(frame outFrame, reserved int, gather bool) error {
 	q.mu.Lock()
 	if q.err != nil {
 		q.count--
@@ -114,10 +138,12 @@ func (q *replyQueue) push(frame []byte, reserved int, gather bool) error {
 		q.freed()
 		err := q.err
 		q.mu.Unlock()
+		frame.done()
 		return err
 	}
-	q.bytes += len(frame) - reserved
-	if len(frame) < reserved {
+	size := frame.footprint()
+	q.bytes += size - reserved
+	if size < reserved {
 		signal(&q.room)
 	}
 	if q.writing {
@@ -147,14 +173,14 @@ func (q *replyQueue) push(frame []byte, reserved int, gather bool) error {
 // batch when the stream batches), and stops when the queue is empty or closed. With gather (a
 // writer goroutine of a stream that batches) the frames queued before its first write go with
 // frame. It returns the error of the write that carried frame.
-func (q *replyQueue) run(frame []byte, gather bool) error {
+func (q *replyQueue) run(frame outFrame, gather bool) error {
 	var first error
 	out := append(q.batchOf[:0], frame)
 	if gather {
 		// A writer goroutine comes to its first write some time after it was started: the
 		// replies queued meanwhile go with the first.
 		q.mu.Lock()
-		out = q.takeBatch(out, wire.BatchAdd(0, len(frame)))
+		out = q.takeBatch(out, wire.BatchAdd(0, len(frame.b)))
 		q.mu.Unlock()
 	}
 	for isFirst := true; ; isFirst = false {
@@ -165,7 +191,7 @@ func (q *replyQueue) run(frame []byte, gather bool) error {
 		q.mu.Lock()
 		for _, f := range out {
 			q.count--
-			q.bytes -= len(f)
+			q.bytes -= f.footprint()
 		}
 		clear(out)
 		out = out[:0]
@@ -195,15 +221,15 @@ func (q *replyQueue) run(frame []byte, gather bool) error {
 // takeBatch moves queued frames to out (which holds frames of size bytes in all, as a batch)
 // while they fit in one message: one frame if the stream does not batch, else up to the batch
 // limits. q.mu is held.
-func (q *replyQueue) takeBatch(out [][]byte, size int) [][]byte {
+func (q *replyQueue) takeBatch(out []outFrame, size int) []outFrame {
 	for q.head < len(q.frames) {
 		f := q.frames[q.head]
-		grown := wire.BatchAdd(size, len(f))
+		grown := wire.BatchAdd(size, len(f.b))
 		if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
 			break
 		}
 		out, size = append(out, f), grown
-		q.frames[q.head] = nil
+		q.frames[q.head] = outFrame{}
 		q.head++
 	}
 	q.freed()
@@ -253,7 +279,8 @@ func (q *replyQueue) closeLocked(err error) {
 	q.err = err
 	for _, f := range q.frames[q.head:] {
 		q.count--
-		q.bytes -= len(f)
+		q.bytes -= f.footprint()
+		f.done()
 	}
 	clear(q.frames)
 	q.frames, q.head = nil, 0

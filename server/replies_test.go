@@ -23,7 +23,7 @@ type fakeStream struct {
 	writes  []int // frames per write: more than one is a batch
 }
 
-func (f *fakeStream) write(frames [][]byte) error {
+func (f *fakeStream) write(frames []outFrame) error {
 	if f.writers.Add(1) > 1 {
 		f.overlap.Store(true)
 	}
@@ -35,8 +35,9 @@ func (f *fakeStream) write(frames [][]byte) error {
 		return f.fail
 	}
 	f.mu.Lock()
-	for _, b := range frames {
-		f.written = append(f.written, append([]byte(nil), b...))
+	for _, o := range frames {
+		f.written = append(f.written, append([]byte(nil), o.b...))
+		o.done()
 	}
 	f.writes = append(f.writes, len(frames))
 	f.mu.Unlock()
@@ -69,7 +70,7 @@ func send(ctx context.Context, q *replyQueue, b []byte) error {
 			return err
 		}
 	}
-	return q.push(b, reserved, true)
+	return q.push(outFrame{b: b}, reserved, true)
 }
 
 func (q *replyQueue) state() (count, bytes, waiters int, writing bool) {
@@ -369,7 +370,7 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	if !q.admitIfEmpty() {
 		t.Fatal("an empty queue refused a reply")
 	}
-	if err := q.push([]byte("gathered"), 0, true); err != nil {
+	if err := q.push(outFrame{b: []byte("gathered")}, 0, true); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the writer goroutine writes", func() bool { return f.writers.Load() == 1 })
@@ -381,7 +382,7 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	if !q.admitIfEmpty() {
 		t.Fatal("an empty queue refused a reply")
 	}
-	if err := q.push([]byte("alone"), 0, false); err != nil {
+	if err := q.push(outFrame{b: []byte("alone")}, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.frames(); fmt.Sprint(got) != "[gathered alone]" {
@@ -413,7 +414,7 @@ func TestWriterGoroutineGathersAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := q.run([]byte("r0"), true); err != nil {
+	if err := q.run(outFrame{b: []byte("r0")}, true); err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()

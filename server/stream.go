@@ -74,24 +74,31 @@ func announcedBatching(ctx context.Context) bool {
 	return len(v) > 0 && v[0] == wire.BatchVersion
 }
 
-// write puts encoded replies on the stream, several as one batch; only the reply queue's
-// writer calls it.
-func (s *stream) write(frames [][]byte) error {
+// write puts encoded replies on the stream, several as one batch, and gives back the pooled
+// ones; only the reply queue's writer calls it.
+func (s *stream) write(frames []outFrame) error {
 	if len(frames) == 1 {
-		s.frame.Bytes = frames[0]
+		o := frames[0]
+		if o.f != nil {
+			err := s.ss.SendMsg(o.f) // gRPC holds its own reference until it has written it
+			o.f.Done()
+			return err
+		}
+		s.frame.Bytes = o.b
 		err := s.ss.SendMsg(&s.frame)
 		s.frame.Bytes = nil
 		return err
 	}
 	size := 0
 	for _, f := range frames {
-		size = wire.BatchAdd(size, len(f))
+		size = wire.BatchAdd(size, len(f.b))
 	}
 	// A pooled buffer, which goes back to the pool once gRPC has written it.
 	batch := wire.NewPooledFrame(size)
 	batch.Bytes = wire.StartBatch(batch.Bytes)
 	for _, f := range frames {
-		batch.Bytes = wire.AppendToBatch(batch.Bytes, f)
+		batch.Bytes = wire.AppendToBatch(batch.Bytes, f.b)
+		f.done() // copied
 	}
 	err := s.ss.SendMsg(batch)
 	batch.Done()
@@ -283,20 +290,20 @@ func (r replier) send(resp proto.Message, err error) error {
 	q := &r.s.out
 	reserved := 0
 	if !q.admitIfEmpty() {
-		reserved = replySize(r.method, st, resp)
+		reserved = wire.FrameFootprint(replySize(r.method, st, resp))
 		if err := q.reserve(r.s.ctx, reserved); err != nil {
 			return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 		}
 	}
-	b, err := wire.Encode(r.id, r.method, st, nil, resp)
+	b, f, err := wire.EncodeReply(r.id, r.method, st, nil, resp)
 	if err != nil {
-		b, err = wire.Encode(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil)
+		b, f, err = wire.EncodeReply(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil)
 		if err != nil {
 			q.unreserve(reserved)
 			return err
 		}
 	}
-	if err := q.push(b, reserved, r.gather); err != nil {
+	if err := q.push(outFrame{b: b, f: f}, reserved, r.gather); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil

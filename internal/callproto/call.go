@@ -87,6 +87,9 @@ type Call struct {
 	// Storage for larger calls, kept when the handle goes back to the pool.
 	sentBig []sentTo
 	respBig []Response
+	// frames are the call's requests in pooled buffers (OwnFrame): Done once no one holds
+	// the call, when no node will send them again.
+	frames []*wire.Frame
 }
 
 // inlineNodes is the largest call whose per-node state lives inside the Call: the common
@@ -128,6 +131,15 @@ func (c *Call) setUp(ctx context.Context, ids *MsgIDs, kind Kind, n int, start t
 		c.sent, both = c.sentBig, c.respBig
 	}
 	c.inbox.init(both, kind == Stream)
+}
+
+// OwnFrame hands the call a request frame of its own making: if the frame is pooled
+// (wire.Frame.Encode), the call calls its Done once no one holds the call any more, when every
+// node has sent, refused or dropped it. Call it before the frame is enqueued.
+func (c *Call) OwnFrame(f *wire.Frame) {
+	if f.Pooled() {
+		c.frames = append(c.frames, f)
+	}
 }
 
 // SetDecoder makes the node receivers decode the call's replies with d.

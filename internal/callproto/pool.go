@@ -54,7 +54,15 @@ func (c *Call) release(i int32, what uint32) {
 }
 
 func (c *Call) unref() {
-	if c.refs.Add(-1) == 0 && c.pooled {
+	if c.refs.Add(-1) != 0 {
+		return
+	}
+	for i, f := range c.frames {
+		f.Done() // no node holds the call: its requests are sent or dropped everywhere
+		c.frames[i] = nil
+	}
+	c.frames = c.frames[:0]
+	if c.pooled {
 		c.recycle()
 	}
 }

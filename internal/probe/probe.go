@@ -5,6 +5,7 @@ package probe
 import (
 	"github.com/quorumcall/gorums/internal/callproto"
 	"github.com/quorumcall/gorums/internal/link"
+	"github.com/quorumcall/gorums/internal/wire"
 	"github.com/quorumcall/gorums/manager"
 )
 
@@ -20,3 +21,8 @@ func PendingCount(n *manager.Node) int {
 // OnCallRecycled makes f be called whenever a call's state goes back to its pool for reuse,
 // until it is called again with nil. Tests count reuse with it.
 func OnCallRecycled(f func()) { callproto.SetRecycleHook(f) }
+
+// OnBufferPooled makes f be called whenever a frame's buffer goes back to the wire package's
+// pool (once gRPC and the frame's owner have let go of it), until it is called again with nil.
+// Tests count reuse with it.
+func OnBufferPooled(f func()) { wire.SetPutHook(f) }

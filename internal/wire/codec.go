@@ -20,8 +20,9 @@ type Frame struct {
 	Bytes []byte
 	sb    mem.SliceBuffer // Bytes as gRPC takes them (set by Init)
 	bufs  [1]mem.Buffer   // bufs[0] = &sb: a BufferSlice of one buffer, no allocation
-	// A frame from NewPooledFrame: its bytes' pool buffer, and the counted buffer gRPC is
-	// given (made when the frame is first marshaled, once Bytes are final), until Done.
+	// A pooled frame (NewPooledFrame, or Encode of a large one): its bytes' pool buffer, and
+	// the counted buffer gRPC is given (made by Encode, or when a frame from NewPooledFrame
+	// is first marshaled, once Bytes are final), until Done.
 	pool   *[]byte
 	pooled mem.Buffer
 }
@@ -62,13 +63,16 @@ func (Codec) Marshal(v any) (mem.BufferSlice, error) {
 	switch m := v.(type) {
 	case *Frame:
 		if m.pool != nil && m.pooled == nil && len(m.Bytes) > 0 && &(*m.pool)[:1][0] == &m.Bytes[0] {
+			// A frame from NewPooledFrame, sent on one stream: its counted buffer is made
+			// now that its bytes are final. (Encode makes it at once, for frames that many
+			// streams send, so that those sends only read the frame.)
 			*m.pool = m.Bytes
 			m.pooled = mem.NewBuffer(m.pool, &buffers)
+			m.bufs[0] = m.pooled
 		}
 		if m.pooled != nil {
 			// gRPC frees what Marshal returns once it has written it: a reference of its own.
 			m.pooled.Ref()
-			m.bufs[0] = m.pooled
 			return m.bufs[:], nil
 		}
 		if m.bufs[0] != nil && sameBytes(m.sb, m.Bytes) {

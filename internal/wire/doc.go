@@ -16,7 +16,8 @@
 // faster and strict about malformed input.
 //
 // Nothing here starts goroutines; every function is safe for concurrent use. The only state is
-// a pool of buffers for batches (pool.go): a pooled frame's buffer goes back to the pool when
-// gRPC, having written it, and the sender (Frame.Done) have both let go of it. A decoded
-// Message's Payload aliases the buffer it was decoded from.
+// a pool of buffers for batches and large frames (pool.go): a pooled frame's buffer goes back
+// to the pool when gRPC, having written every send of it, and the frame's owner (Frame.Done)
+// have all let go of it. A frame from Frame.Encode may be sent from many goroutines at once:
+// they only read it. A decoded Message's Payload aliases the buffer it was decoded from.
 package wire

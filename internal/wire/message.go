@@ -81,31 +81,55 @@ func Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto
 // AppendEncode is Encode into dst's spare capacity if it suffices (no allocation), else into a
 // new buffer. It returns the frame, which starts at dst[len(dst)].
 func AppendEncode(dst []byte, id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) ([]byte, error) {
-	var statusBytes []byte
-	if st != nil {
-		var err error
-		if statusBytes, err = proto.Marshal(st); err != nil {
-			return nil, fmt.Errorf("wire: encode status: %w", err)
-		}
-		statusBytes = nonNil(statusBytes)
+	e, err := newEnvelope(id, method, st, entries, msg)
+	if err != nil {
+		return nil, err
 	}
-	metaLen := metadataSize(id, method, statusBytes, entries)
-	payloadLen := 0
-	if msg != nil {
-		payloadLen = proto.Size(msg)
-	}
-	size := protowire.SizeVarint(uint64(metaLen)) + metaLen + protowire.SizeVarint(uint64(payloadLen)) + payloadLen
 	buf := dst[len(dst):]
-	if cap(buf) < size {
-		buf = make([]byte, 0, size)
+	if cap(buf) < e.size {
+		buf = make([]byte, 0, e.size)
 	}
-	buf = protowire.AppendVarint(buf, uint64(metaLen))
-	buf = appendMetadata(buf, id, method, statusBytes, entries)
-	buf = protowire.AppendVarint(buf, uint64(payloadLen))
+	return e.append(buf)
+}
+
+// envelope is an envelope being encoded: its parts and their sizes, measured once.
+type envelope struct {
+	id          uint64
+	method      string
+	statusBytes []byte
+	entries     []Entry
+	msg         proto.Message
+	metaLen     int
+	payloadLen  int
+	size        int // of the whole frame
+}
+
+func newEnvelope(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) (envelope, error) {
+	e := envelope{id: id, method: method, entries: entries, msg: msg}
+	if st != nil {
+		b, err := proto.Marshal(st)
+		if err != nil {
+			return envelope{}, fmt.Errorf("wire: encode status: %w", err)
+		}
+		e.statusBytes = nonNil(b)
+	}
+	e.metaLen = metadataSize(id, method, e.statusBytes, entries)
 	if msg != nil {
+		e.payloadLen = proto.Size(msg)
+	}
+	e.size = protowire.SizeVarint(uint64(e.metaLen)) + e.metaLen + protowire.SizeVarint(uint64(e.payloadLen)) + e.payloadLen
+	return e, nil
+}
+
+// append appends the frame to buf, which has room for it.
+func (e *envelope) append(buf []byte) ([]byte, error) {
+	buf = protowire.AppendVarint(buf, uint64(e.metaLen))
+	buf = appendMetadata(buf, e.id, e.method, e.statusBytes, e.entries)
+	buf = protowire.AppendVarint(buf, uint64(e.payloadLen))
+	if e.msg != nil {
 		var err error
-		// UseCachedSize: proto.Size above has just computed and cached the sizes.
-		buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, msg)
+		// UseCachedSize: newEnvelope has just computed and cached the sizes.
+		buf, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(buf, e.msg)
 		if err != nil {
 			return nil, fmt.Errorf("wire: encode payload: %w", err)
 		}

@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 )
 
 // Batches are built in pooled buffers. gRPC writes a message after SendMsg returns, from the
@@ -44,6 +47,16 @@ func (p *bufferPool) Get(n int) *[]byte {
 // putHook, if set, is called with each buffer given back (for tests).
 var putHook atomic.Pointer[func()]
 
+// SetPutHook makes f be called whenever a buffer goes back to the pool, or stops that with
+// nil; it is for tests, which count reuse.
+func SetPutHook(f func()) {
+	if f == nil {
+		putHook.Store(nil)
+		return
+	}
+	putHook.Store(&f)
+}
+
 // Put keeps b for reuse if its capacity is one of the classes.
 func (p *bufferPool) Put(b *[]byte) {
 	if f := putHook.Load(); f != nil {
@@ -66,6 +79,10 @@ func NewPooledFrame(size int) *Frame {
 	return &Frame{Bytes: (*b)[:0], pool: b}
 }
 
+// Pooled reports whether the frame's buffer is from the package's pool, so that Done must be
+// called once it will not be sent again.
+func (f *Frame) Pooled() bool { return f.pool != nil || f.pooled != nil }
+
 // Done gives back the sender's hold on a pooled frame's buffer, once the frame has been sent
 // (or will not be); gRPC holds it until it has written it. It does nothing for other frames.
 func (f *Frame) Done() {
@@ -77,4 +94,88 @@ func (f *Frame) Done() {
 	}
 	// bufs stays: gRPC may still be reading the buffer list Marshal returned from it.
 	f.pool, f.pooled = nil, nil
+}
+
+// PooledFrameMin is the least frame size that EncodeFrame puts in a pooled buffer. Smaller
+// frames are cheaper allocated outright: gRPC counts references only to buffers above its
+// pooling threshold, and a small buffer in a large class would waste most of it.
+const PooledFrameMin = 1 << 10
+
+// FrameFootprint is the memory a frame of size bytes made by EncodeFrame occupies: its
+// pool class's capacity for a pooled frame, else size. Bounds on queued frames count this.
+func FrameFootprint(size int) int {
+	if size < PooledFrameMin {
+		return size
+	}
+	for _, c := range bufferClasses {
+		if size <= c {
+			return c
+		}
+	}
+	return size
+}
+
+// Encode frames an envelope around msg into f, ready to be sent on one stream or many and
+// never to be changed: into small's capacity when the frame fits (small is then the frame's
+// storage), else, from PooledFrameMin bytes on, into a buffer of the package's pool, else into
+// a new buffer. A pooled frame's buffer goes back to the pool once gRPC has written every
+// send of it and Done has been called; call Done once the frame will not be sent again (for
+// other frames Done does nothing). The counted buffer gRPC takes is made here, before the
+// frame can be shared, so that sends from many goroutines only read the frame.
+func (f *Frame) Encode(small []byte, id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) error {
+	e, err := newEnvelope(id, method, st, entries, msg)
+	if err != nil {
+		return err
+	}
+	switch {
+	case e.size <= cap(small):
+		b, err := e.append(small[:0])
+		if err != nil {
+			return err
+		}
+		f.Init(b)
+	case e.size < PooledFrameMin:
+		b, err := e.append(make([]byte, 0, e.size))
+		if err != nil {
+			return err
+		}
+		f.Init(b)
+	default:
+		return f.encodePooled(&e)
+	}
+	return nil
+}
+
+// encodePooled encodes e into a buffer of the pool and makes the counted buffer gRPC takes.
+func (f *Frame) encodePooled(e *envelope) error {
+	p := buffers.Get(e.size)
+	b, err := e.append((*p)[:0])
+	if err != nil {
+		buffers.Put(p)
+		return err
+	}
+	*p = b
+	f.Bytes, f.pool = b, p
+	f.pooled = mem.NewBuffer(p, &buffers) // counted: the class is above gRPC's threshold
+	f.bufs[0] = f.pooled
+	return nil
+}
+
+// EncodeReply frames an envelope around msg for one stream: a frame below PooledFrameMin in a
+// new buffer of its own (f is nil), a larger one in a pooled frame f (b is f.Bytes), whose
+// Done gives the buffer back once it is sent or copied.
+func EncodeReply(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) (b []byte, f *Frame, err error) {
+	e, err := newEnvelope(id, method, st, entries, msg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.size < PooledFrameMin {
+		b, err = e.append(make([]byte, 0, e.size))
+		return b, nil, err
+	}
+	f = new(Frame)
+	if err := f.encodePooled(&e); err != nil {
+		return nil, nil, err
+	}
+	return f.Bytes, f, nil
 }
