@@ -48,29 +48,10 @@ type replyQueue struct {
 	idle    chan struct{} // closed when the queue empties or closes; nil while no one waits
 }
 
-// outFrame is an encoded reply in the queue: its bytes and, for a large reply, the pooled
-// frame that holds them (wire.EncodeReply), which goes back to the pool once it has been sent
-// or copied into a batch, or dropped.
-type outFrame struct {
-	b []byte
-	f *wire.Frame // nil: b is a buffer of its own
-}
-
-// footprint is the memory the frame holds, which the queue's byte bound counts: a pooled
-// frame holds its pool class's buffer.
-func (o outFrame) footprint() int {
-	if o.f != nil {
-		return wire.FrameFootprint(len(o.b))
-	}
-	return len(o.b)
-}
-
-// done gives a pooled frame's buffer back; the frame's bytes must not be used after.
-func (o outFrame) done() {
-	if o.f != nil {
-		o.f.Done()
-	}
-}
+// outFrame is an encoded reply in the queue (wire.EncodeReply): its bytes, maybe in a pooled
+// buffer, which goes back to the pool once the reply has been sent or copied into a batch, or
+// dropped.
+type outFrame = wire.Encoded
 
 func newReplyQueue(maxBytes, maxCount int, write func([]outFrame) error, broken func(error)) replyQueue {
 	return replyQueue{write: write, broken: broken, maxBytes: max(maxBytes, 1), maxCount: max(maxCount, 1)}
@@ -138,10 +119,10 @@ func (q *replyQueue) push(frame outFrame, reserved int, gather bool) error {
 		q.freed()
 		err := q.err
 		q.mu.Unlock()
-		frame.done()
+		frame.Release()
 		return err
 	}
-	size := frame.footprint()
+	size := frame.Footprint()
 	q.bytes += size - reserved
 	if size < reserved {
 		signal(&q.room)
@@ -180,7 +161,7 @@ func (q *replyQueue) run(frame outFrame, gather bool) error {
 		// A writer goroutine comes to its first write some time after it was started: the
 		// replies queued meanwhile go with the first.
 		q.mu.Lock()
-		out = q.takeBatch(out, wire.BatchAdd(0, len(frame.b)))
+		out = q.takeBatch(out, wire.BatchAdd(0, len(frame.Bytes)))
 		q.mu.Unlock()
 	}
 	for isFirst := true; ; isFirst = false {
@@ -191,7 +172,7 @@ func (q *replyQueue) run(frame outFrame, gather bool) error {
 		q.mu.Lock()
 		for _, f := range out {
 			q.count--
-			q.bytes -= f.footprint()
+			q.bytes -= f.Footprint()
 		}
 		clear(out)
 		out = out[:0]
@@ -224,7 +205,7 @@ func (q *replyQueue) run(frame outFrame, gather bool) error {
 func (q *replyQueue) takeBatch(out []outFrame, size int) []outFrame {
 	for q.head < len(q.frames) {
 		f := q.frames[q.head]
-		grown := wire.BatchAdd(size, len(f.b))
+		grown := wire.BatchAdd(size, len(f.Bytes))
 		if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
 			break
 		}
@@ -279,8 +260,8 @@ func (q *replyQueue) closeLocked(err error) {
 	q.err = err
 	for _, f := range q.frames[q.head:] {
 		q.count--
-		q.bytes -= f.footprint()
-		f.done()
+		q.bytes -= f.Footprint()
+		f.Release()
 	}
 	clear(q.frames)
 	q.frames, q.head = nil, 0

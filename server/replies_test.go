@@ -36,8 +36,8 @@ func (f *fakeStream) write(frames []outFrame) error {
 	}
 	f.mu.Lock()
 	for _, o := range frames {
-		f.written = append(f.written, append([]byte(nil), o.b...))
-		o.done()
+		f.written = append(f.written, append([]byte(nil), o.Bytes...))
+		o.Release()
 	}
 	f.writes = append(f.writes, len(frames))
 	f.mu.Unlock()
@@ -70,7 +70,7 @@ func send(ctx context.Context, q *replyQueue, b []byte) error {
 			return err
 		}
 	}
-	return q.push(outFrame{b: b}, reserved, true)
+	return q.push(outFrame{Bytes: b}, reserved, true)
 }
 
 func (q *replyQueue) state() (count, bytes, waiters int, writing bool) {
@@ -370,7 +370,7 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	if !q.admitIfEmpty() {
 		t.Fatal("an empty queue refused a reply")
 	}
-	if err := q.push(outFrame{b: []byte("gathered")}, 0, true); err != nil {
+	if err := q.push(outFrame{Bytes: []byte("gathered")}, 0, true); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the writer goroutine writes", func() bool { return f.writers.Load() == 1 })
@@ -382,7 +382,7 @@ func TestReplyToLoneRequestIsWrittenBySender(t *testing.T) {
 	if !q.admitIfEmpty() {
 		t.Fatal("an empty queue refused a reply")
 	}
-	if err := q.push(outFrame{b: []byte("alone")}, 0, false); err != nil {
+	if err := q.push(outFrame{Bytes: []byte("alone")}, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.frames(); fmt.Sprint(got) != "[gathered alone]" {
@@ -414,7 +414,7 @@ func TestWriterGoroutineGathersAtStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := q.run(outFrame{b: []byte("r0")}, true); err != nil {
+	if err := q.run(outFrame{Bytes: []byte("r0")}, true); err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()

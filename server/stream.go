@@ -74,31 +74,22 @@ func announcedBatching(ctx context.Context) bool {
 	return len(v) > 0 && v[0] == wire.BatchVersion
 }
 
-// write puts encoded replies on the stream, several as one batch, and gives back the pooled
-// ones; only the reply queue's writer calls it.
+// write puts encoded replies on the stream, several as one batch, and gives their pooled
+// buffers back; only the reply queue's writer calls it.
 func (s *stream) write(frames []outFrame) error {
 	if len(frames) == 1 {
-		o := frames[0]
-		if o.f != nil {
-			err := s.ss.SendMsg(o.f) // gRPC holds its own reference until it has written it
-			o.f.Done()
-			return err
-		}
-		s.frame.Bytes = o.b
-		err := s.ss.SendMsg(&s.frame)
-		s.frame.Bytes = nil
-		return err
+		return frames[0].Send(s.ss.SendMsg, &s.frame)
 	}
 	size := 0
 	for _, f := range frames {
-		size = wire.BatchAdd(size, len(f.b))
+		size = wire.BatchAdd(size, len(f.Bytes))
 	}
 	// A pooled buffer, which goes back to the pool once gRPC has written it.
 	batch := wire.NewPooledFrame(size)
 	batch.Bytes = wire.StartBatch(batch.Bytes)
 	for _, f := range frames {
-		batch.Bytes = wire.AppendToBatch(batch.Bytes, f.b)
-		f.done() // copied
+		batch.Bytes = wire.AppendToBatch(batch.Bytes, f.Bytes)
+		f.Release() // copied
 	}
 	err := s.ss.SendMsg(batch)
 	batch.Done()
@@ -295,15 +286,17 @@ func (r replier) send(resp proto.Message, err error) error {
 			return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 		}
 	}
-	b, f, err := wire.EncodeReply(r.id, r.method, st, nil, resp)
+	// A reply to a request that came in a batch will probably be copied into a batch.
+	batched := r.gather && q.batch
+	out, err := wire.EncodeReply(r.id, r.method, st, nil, resp, batched)
 	if err != nil {
-		b, f, err = wire.EncodeReply(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil)
+		out, err = wire.EncodeReply(r.id, r.method, status.New(codes.Internal, fmt.Sprintf("gorums: reply does not encode: %v", err)).Proto(), nil, nil, batched)
 		if err != nil {
 			q.unreserve(reserved)
 			return err
 		}
 	}
-	if err := q.push(outFrame{b: b, f: f}, reserved, r.gather); err != nil {
+	if err := q.push(out, reserved, r.gather); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil

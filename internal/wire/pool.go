@@ -161,21 +161,88 @@ func (f *Frame) encodePooled(e *envelope) error {
 	return nil
 }
 
-// EncodeReply frames an envelope around msg for one stream: a frame below PooledFrameMin in a
-// new buffer of its own (f is nil), a larger one in a pooled frame f (b is f.Bytes), whose
-// Done gives the buffer back once it is sent or copied.
-func EncodeReply(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) (b []byte, f *Frame, err error) {
+// Encoded is a frame encoded for one stream by EncodeReply: its bytes, in a buffer of their
+// own or a pooled one. A frame that goes out with others is copied into their batch, and
+// Release then gives a pooled buffer back; one that goes alone is sent with Send, which
+// gives it back once gRPC is through with it.
+type Encoded struct {
+	Bytes []byte
+	frame *Frame  // a large frame's pooled buffer, counted by gRPC
+	small *[]byte // a small frame's pooled buffer, which gRPC does not count
+}
+
+// smallFrames holds the buffers of frames below PooledFrameMin that may be copied into a
+// batch: they go back as soon as they are copied.
+var smallFrames = sync.Pool{New: func() any { b := make([]byte, 0, PooledFrameMin); return &b }}
+
+// EncodeReply frames an envelope around msg for one stream: a frame of PooledFrameMin bytes or
+// more in a pooled buffer; a smaller one in a pooled small buffer if it will probably be copied
+// into a batch (batched), else in a buffer of its own.
+func EncodeReply(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message, batched bool) (Encoded, error) {
 	e, err := newEnvelope(id, method, st, entries, msg)
 	if err != nil {
-		return nil, nil, err
+		return Encoded{}, err
 	}
-	if e.size < PooledFrameMin {
-		b, err = e.append(make([]byte, 0, e.size))
-		return b, nil, err
+	switch {
+	case e.size >= PooledFrameMin:
+		f := new(Frame)
+		if err := f.encodePooled(&e); err != nil {
+			return Encoded{}, err
+		}
+		return Encoded{Bytes: f.Bytes, frame: f}, nil
+	case batched:
+		p := smallFrames.Get().(*[]byte)
+		b, err := e.append((*p)[:0])
+		if err != nil {
+			smallFrames.Put(p)
+			return Encoded{}, err
+		}
+		return Encoded{Bytes: b, small: p}, nil
 	}
-	f = new(Frame)
-	if err := f.encodePooled(&e); err != nil {
-		return nil, nil, err
+	b, err := e.append(make([]byte, 0, e.size))
+	return Encoded{Bytes: b}, err
+}
+
+// Footprint is the memory the frame holds: a pooled buffer's capacity, else its length.
+func (e Encoded) Footprint() int {
+	switch {
+	case e.frame != nil:
+		return FrameFootprint(len(e.Bytes))
+	case e.small != nil:
+		return PooledFrameMin
 	}
-	return f.Bytes, f, nil
+	return len(e.Bytes)
+}
+
+// Release gives a pooled buffer back, once the frame's bytes have been copied or will not be
+// sent. The bytes must not be used after.
+func (e Encoded) Release() {
+	switch {
+	case e.frame != nil:
+		e.frame.Done()
+	case e.small != nil:
+		*e.small = (*e.small)[:0]
+		smallFrames.Put(e.small)
+	}
+}
+
+// Send sends the frame alone with sendMsg (a stream's SendMsg) and gives its buffer back: a
+// large frame's once gRPC has written it; a small pooled one's at once, its bytes copied for
+// gRPC, which may write them after sendMsg returns. frame is the stream's reusable Frame for
+// bytes of their own.
+func (e Encoded) Send(sendMsg func(any) error, frame *Frame) error {
+	switch {
+	case e.frame != nil:
+		err := sendMsg(e.frame) // gRPC holds a reference of its own until it has written it
+		e.frame.Done()
+		return err
+	case e.small != nil:
+		frame.Bytes = append([]byte(nil), e.Bytes...)
+		e.Release()
+	default:
+		frame.Bytes = e.Bytes
+	}
+	err := sendMsg(frame)
+	frame.Bytes = nil
+	return err
 }
