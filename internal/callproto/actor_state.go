@@ -63,9 +63,8 @@ type actorState struct {
 
 	// sentBytes counts the bytes put on the node's streams, all streams together; with the
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
-	sentBytes  int64
-	batchBuf   []request // reused by runMailbox
-	skipYields int       // batches to go without yieldToSenders' yield
+	sentBytes int64
+	batchBuf  []request // reused by runMailbox
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc

@@ -249,30 +249,20 @@ func (a *actorState) take() (nodeMsg, bool) {
 	}
 }
 
-// yieldBackoff is how many batches go without a yield after a yield that gathered nothing:
-// with few calls in flight (one caller's async calls, say) no one comes to add a request,
-// and the yield only delays the batch.
-const yieldBackoff = 8
-
 // yieldToSenders lets the goroutines that are ready to run go first, once, before the node's
 // own goroutine gathers a batch that is not full yet: callers just woken by their replies put
 // their next requests in meanwhile, so that the batch carries more of them (gRPC's writer yields
 // the same way before it flushes a small buffer). It is no timer and never sleeps: with nothing
 // else ready to run, Gosched returns at once. A lone call does not come here; its caller sends.
-// A yield after which the mailbox holds no more than before skips the next yieldBackoff ones.
-func (a *actorState) yieldToSenders() {
-	if a.skipYields > 0 {
-		a.skipYields--
-		return
-	}
-	queued := a.node.mailbox.Len()
-	if queued >= wire.BatchMaxEnvelopes-1 {
-		return
+// It yields before every such batch: a back-off after yields that gathered nothing (with one
+// caller's async calls, say) measured no better at few callers and worse at many. It reports
+// whether it yielded.
+func (a *actorState) yieldToSenders() bool {
+	if a.node.mailbox.Len() >= wire.BatchMaxEnvelopes-1 {
+		return false // a batch's worth is queued already
 	}
 	runtime.Gosched()
-	if a.node.mailbox.Len() == queued {
-		a.skipYields = yieldBackoff
-	}
+	return true
 }
 
 // gather adds to batch the requests queued behind it, within the batch limits. It stops at a

@@ -7,31 +7,28 @@ import (
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
-// The node's goroutine yields before a batch only while yielding gathers requests: after a
-// yield that found nothing new in the mailbox it skips the next yieldBackoff ones, then tries
-// again; with a batch's worth queued already it does not yield at all.
-func TestYieldBacksOffWhenNothingComes(t *testing.T) {
+// The node's goroutine yields before every batch that is not full yet, also after yields that
+// gathered nothing, and not when a batch's worth is queued already.
+func TestYieldUnlessBatchIsFull(t *testing.T) {
 	mb := actor.NewMailbox[nodeMsg](2 * wire.BatchMaxEnvelopes)
 	a := &actorState{node: &NodeActor{mailbox: mb}}
-	for round := range 3 {
-		a.yieldToSenders() // nothing else runs here: the mailbox stays empty
-		if a.skipYields != yieldBackoff {
-			t.Fatalf("round %d: after a yield that gathered nothing, %d yields to skip, want %d", round, a.skipYields, yieldBackoff)
-		}
-		for i := yieldBackoff - 1; i >= 0; i-- {
-			a.yieldToSenders()
-			if a.skipYields != i {
-				t.Fatalf("round %d: %d yields to skip, want %d", round, a.skipYields, i)
-			}
+	for round := range 20 {
+		if !a.yieldToSenders() { // nothing else runs here: the mailbox stays empty
+			t.Fatalf("round %d: no yield before a batch of one", round)
 		}
 	}
-	for range wire.BatchMaxEnvelopes - 1 {
+	for range wire.BatchMaxEnvelopes - 2 {
 		if err := mb.TrySend(nodeMsg{kind: msgRequest}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	a.yieldToSenders()
-	if a.skipYields != 0 {
-		t.Fatalf("with a batch's worth queued the goroutine yielded (%d to skip)", a.skipYields)
+	if !a.yieldToSenders() {
+		t.Fatalf("no yield with %d queued, room for more in the batch", mb.Len())
+	}
+	if err := mb.TrySend(nodeMsg{kind: msgRequest}); err != nil {
+		t.Fatal(err)
+	}
+	if a.yieldToSenders() {
+		t.Fatalf("yielded with a batch's worth (%d) queued", mb.Len())
 	}
 }
