@@ -58,21 +58,13 @@ func TestPooledCallsStayApart(t *testing.T) {
 						if i%4 == 3 {
 							timeout = time.Duration(i%7) * 100 * time.Microsecond
 						}
-						ctx, cancel := context.WithTimeout(context.Background(), timeout)
-						var resp *ts.Response
-						var err error
-						if i%5 == 4 {
-							resp, err = cfg.Nodes()[i%3].Ordered(ctx, &ts.Request{Seq: uint64(i), Value: value})
-						} else {
-							resp, err = cfg.Quorum(ctx, &ts.Request{Seq: uint64(i), Value: value})
-						}
-						cancel()
+						resp, ended, err := mixedCall(cfg, i, value, timeout, i%5 == 4)
 						switch {
 						case err == nil:
 							if resp.GetValue() != value || resp.GetSeq() != uint64(i) {
 								t.Errorf("call %q got the reply of another request: %q (seq %d)", value, resp.GetValue(), resp.GetSeq())
 							}
-						case i%4 == 3 && (status.Code(err) == codes.DeadlineExceeded || ctx.Err() != nil):
+						case i%4 == 3 && (status.Code(err) == codes.DeadlineExceeded || ended):
 						default:
 							failed.Add(1)
 							t.Errorf("call %q: %v", value, err)
@@ -147,21 +139,13 @@ func TestLargeMessagesIntact(t *testing.T) {
 						if i%5 == 4 {
 							timeout = time.Duration(i%3) * 50 * time.Microsecond
 						}
-						ctx, cancel := context.WithTimeout(context.Background(), timeout)
-						var resp *ts.Response
-						var err error
-						if i%4 == 3 {
-							resp, err = cfg.Nodes()[i%3].Ordered(ctx, &ts.Request{Seq: uint64(i), Value: value})
-						} else {
-							resp, err = cfg.Quorum(ctx, &ts.Request{Seq: uint64(i), Value: value})
-						}
-						cancel()
+						resp, ended, err := mixedCall(cfg, i, value, timeout, i%4 == 3)
 						switch {
 						case err == nil:
 							if resp.GetValue() != value {
 								t.Errorf("%s: the reply (%d bytes) is not the request's echo (%d bytes)", prefix, len(resp.GetValue()), len(value))
 							}
-						case i%5 == 4 && ctx.Err() != nil:
+						case i%5 == 4 && ended:
 						default:
 							t.Errorf("%s: %v", prefix, err)
 						}
@@ -175,4 +159,20 @@ func TestLargeMessagesIntact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mixedCall makes call i of the load loops above, with the given timeout: an ordered RPC to
+// node i%3 if ordered, else a quorum call. It also reports whether the call's context ended.
+func mixedCall(cfg *ts.Configuration, i int, value string, timeout time.Duration, ordered bool) (*ts.Response, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req := &ts.Request{Seq: uint64(i), Value: value}
+	var resp *ts.Response
+	var err error
+	if ordered {
+		resp, err = cfg.Nodes()[i%3].Ordered(ctx, req)
+	} else {
+		resp, err = cfg.Quorum(ctx, req)
+	}
+	return resp, ctx.Err() != nil, err
 }
