@@ -162,7 +162,8 @@ func TestLargeMessagesIntact(t *testing.T) {
 }
 
 // mixedCall makes call i of the load loops above, with the given timeout: an ordered RPC to
-// node i%3 if ordered, else a quorum call. It also reports whether the call's context ended.
+// the configuration's node i (round robin) if ordered, else a quorum call. It also reports
+// whether the call's context had ended when the call returned.
 func mixedCall(cfg *ts.Configuration, i int, value string, timeout time.Duration, ordered bool) (*ts.Response, bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -170,7 +171,8 @@ func mixedCall(cfg *ts.Configuration, i int, value string, timeout time.Duration
 	var resp *ts.Response
 	var err error
 	if ordered {
-		resp, err = cfg.Nodes()[i%3].Ordered(ctx, req)
+		nodes := cfg.Nodes()
+		resp, err = nodes[i%len(nodes)].Ordered(ctx, req)
 	} else {
 		resp, err = cfg.Quorum(ctx, req)
 	}

@@ -254,15 +254,18 @@ func (a *actorState) take() (nodeMsg, bool) {
 // their next requests in meanwhile, so that the batch carries more of them (gRPC's writer yields
 // the same way before it flushes a small buffer). It is no timer and never sleeps: with nothing
 // else ready to run, Gosched returns at once. A lone call does not come here; its caller sends.
-// It yields before every such batch: a back-off after yields that gathered nothing (with one
-// caller's async calls, say) measured no better at few callers and worse at many. It reports
-// whether it yielded.
-func (a *actorState) yieldToSenders() bool {
-	if a.node.mailbox.Len() >= wire.BatchMaxEnvelopes-1 {
-		return false // a batch's worth is queued already
+func (a *actorState) yieldToSenders() {
+	if yieldPays(a.node.mailbox.Len()) {
+		runtime.Gosched()
 	}
-	runtime.Gosched()
-	return true
+}
+
+// yieldPays reports whether a yield before a batch may add to it, with queued requests in the
+// mailbox already: unless a batch's worth is queued, it may. It holds no memory of earlier
+// yields: a back-off after yields that gathered nothing (with one caller's async calls, say)
+// measured no better at few callers and worse at many.
+func yieldPays(queued int) bool {
+	return queued < wire.BatchMaxEnvelopes-1
 }
 
 // gather adds to batch the requests queued behind it, within the batch limits. It stops at a

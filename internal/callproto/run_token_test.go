@@ -3,32 +3,26 @@ package callproto
 import (
 	"testing"
 
-	"github.com/quorumcall/gorums/actor"
 	"github.com/quorumcall/gorums/internal/wire"
 )
 
-// The node's goroutine yields before every batch that is not full yet, also after yields that
-// gathered nothing, and not when a batch's worth is queued already.
-func TestYieldUnlessBatchIsFull(t *testing.T) {
-	mb := actor.NewMailbox[nodeMsg](2 * wire.BatchMaxEnvelopes)
-	a := &actorState{node: &NodeActor{mailbox: mb}}
-	for round := range 20 {
-		if !a.yieldToSenders() { // nothing else runs here: the mailbox stays empty
-			t.Fatalf("round %d: no yield before a batch of one", round)
+// The node's goroutine yields before a batch while the batch, with the request in hand, has
+// room for more, whatever earlier yields gathered; not when a batch's worth is queued.
+func TestYieldPays(t *testing.T) {
+	full := wire.BatchMaxEnvelopes - 1 // queued requests that fill a batch with the one in hand
+	for _, tc := range []struct {
+		queued int
+		want   bool
+	}{
+		{0, true},
+		{1, true},
+		{full - 1, true},
+		{full, false},
+		{full + 1, false},
+		{2 * wire.BatchMaxEnvelopes, false},
+	} {
+		if got := yieldPays(tc.queued); got != tc.want {
+			t.Errorf("yieldPays(%d) = %v, want %v", tc.queued, got, tc.want)
 		}
-	}
-	for range wire.BatchMaxEnvelopes - 2 {
-		if err := mb.TrySend(nodeMsg{kind: msgRequest}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !a.yieldToSenders() {
-		t.Fatalf("no yield with %d queued, room for more in the batch", mb.Len())
-	}
-	if err := mb.TrySend(nodeMsg{kind: msgRequest}); err != nil {
-		t.Fatal(err)
-	}
-	if a.yieldToSenders() {
-		t.Fatalf("yielded with a batch's worth (%d) queued", mb.Len())
 	}
 }
