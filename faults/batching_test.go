@@ -24,6 +24,7 @@ import (
 // of them that are batches, and the envelopes in them (a batch carries one or more).
 type frameCounter struct {
 	messages, batches, envelopes atomic.Int64
+	largest                      atomic.Int64 // bytes of the largest message
 }
 
 // reset sets the counts to zero; nothing may be sent meanwhile.
@@ -31,6 +32,7 @@ func (c *frameCounter) reset() {
 	c.messages.Store(0)
 	c.batches.Store(0)
 	c.envelopes.Store(0)
+	c.largest.Store(0)
 }
 
 func (c *frameCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
@@ -48,6 +50,12 @@ func (c *frameCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 		return
 	}
 	c.messages.Add(1)
+	for size := int64(len(f.Bytes)); ; {
+		old := c.largest.Load()
+		if size <= old || c.largest.CompareAndSwap(old, size) {
+			break
+		}
+	}
 	if !wire.IsBatch(f.Bytes) {
 		c.envelopes.Add(1)
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -69,5 +70,29 @@ func TestReleaseInBatchHandsOnTheRest(t *testing.T) {
 	b.open("k")
 	if got := recv(); got != "1:k" {
 		t.Fatalf("reply after k opened: %s", got)
+	}
+}
+
+// TestConfirmationAnnouncesLimit: the server's confirmation of batching says how large a
+// message it accepts, the limit its gRPC server was built with (read from the options given
+// with WithGRPCServerOptions), or gRPC's default of 4 MiB.
+func TestConfirmationAnnouncesLimit(t *testing.T) {
+	for _, tc := range []struct {
+		opts []server.Option
+		want string
+	}{
+		{want: fmt.Sprint(wire.DefaultRecvLimit)},
+		{opts: []server.Option{server.WithGRPCServerOptions(grpc.MaxRecvMsgSize(12345))}, want: "12345"},
+		{opts: []server.Option{server.WithGRPCServerOptions(grpc.MaxRecvMsgSize(12345), grpc.MaxRecvMsgSize(777))}, want: "777"},
+	} {
+		ts := startServer(t, server.New(tc.opts...))
+		cs := openStream(t, ts.addr, wire.BatchKey, wire.BatchVersion)
+		header, err := cs.stream.Header()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := header.Get(wire.BatchLimitKey); len(v) != 1 || v[0] != tc.want {
+			t.Errorf("response header %s = %q, want %q", wire.BatchLimitKey, v, tc.want)
+		}
 	}
 }

@@ -45,7 +45,9 @@
 //
 // Bad input never takes the server down: an unknown method gets an Unimplemented reply (which
 // echoes at most MaxEchoedMethodLen bytes of the name), a payload that does not parse an
-// InvalidArgument reply, a panicking handler or interceptor an Internal reply; an envelope that
+// InvalidArgument reply, a panicking handler or interceptor an Internal reply, a reply larger
+// than the stream may carry (the gRPC server's send limit, or the receive limit a client of
+// this version announced) a ResourceExhausted reply in its place; an envelope that
 // does not parse ends only its stream, with an InvalidArgument status, and a panicking connect
 // callback ends only its stream, with Internal. Panics are logged at Error with their stack.
 //

@@ -26,11 +26,13 @@ import (
 //
 // Every method is safe for concurrent use; write is called by the writer only.
 type replyQueue struct {
-	write    func(frames []outFrame) error // puts frames on the stream, several as one batch
-	batch    bool                          // the writer may send the frames queued together as one batch
-	broken   func(error)                   // told when write fails: the stream is broken
-	maxBytes int
-	maxCount int
+	write func(frames []outFrame) error // puts frames on the stream, several as one batch
+	batch bool                          // the writer may send the frames queued together as one batch
+	// batchBytes bounds a batch's size, within the client's receive limit (0: BatchMaxBytes)
+	batchBytes int
+	broken     func(error) // told when write fails: the stream is broken
+	maxBytes   int
+	maxCount   int
 
 	full atomic.Bool // mirrors isFull, so the receive loop checks it without the lock
 
@@ -199,6 +201,14 @@ func (q *replyQueue) run(frame outFrame, gather bool) error {
 	}
 }
 
+// batchLimit is how many bytes a batch may have.
+func (q *replyQueue) batchLimit() int {
+	if q.batchBytes > 0 {
+		return q.batchBytes
+	}
+	return wire.BatchMaxBytes
+}
+
 // takeBatch moves queued frames to out (which holds frames of size bytes in all, as a batch)
 // while they fit in one message: one frame if the stream does not batch, else up to the batch
 // limits. q.mu is held.
@@ -206,7 +216,7 @@ func (q *replyQueue) takeBatch(out []outFrame, size int) []outFrame {
 	for q.head < len(q.frames) {
 		f := q.frames[q.head]
 		grown := wire.BatchAdd(size, len(f.Bytes))
-		if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > wire.BatchMaxBytes) {
+		if len(out) > 0 && (!q.batch || len(out) == wire.BatchMaxEnvelopes || grown > q.batchLimit()) {
 			break
 		}
 		out, size = append(out, f), grown

@@ -21,8 +21,9 @@ import (
 // Server serves Gorums methods on the NodeStream. Register handlers (usually with the
 // generated Register<Service>Server) before Serve.
 type Server struct {
-	opts options
-	grpc *grpc.Server
+	opts   options
+	grpc   *grpc.Server
+	limits messageLimits // of grpc, read once
 
 	regMu    sync.Mutex
 	handlers atomic.Pointer[map[string]Handler] // copied on write; read on every request
@@ -55,6 +56,7 @@ func New(opts ...Option) *Server {
 	}
 	grpcOpts = append(grpcOpts, o.grpcOpts...)
 	s := &Server{opts: o, grpc: grpc.NewServer(grpcOpts...), drain: make(chan struct{})}
+	s.limits = readMessageLimits(s.grpc)
 	empty := map[string]Handler{}
 	s.handlers.Store(&empty)
 	s.grpc.RegisterService(wire.ServiceDesc(s.handleStream), s)

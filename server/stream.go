@@ -40,6 +40,10 @@ type stream struct {
 	// left): the token's holder owns it, so a handler's Release hands it to the next loop.
 	// It accepts batches when the client announced them and this server confirmed them.
 	in wire.Message
+	// replyLimit is the largest reply the stream may carry: the server's send limit, and the
+	// client's receive limit if it announced one. A larger reply is answered with
+	// ResourceExhausted instead, so that it fails its own call and not the stream.
+	replyLimit int
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -56,20 +60,29 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s.log = srv.opts.logger.With(logfield.Addr(peerAddr(s.ctx)))
 	s.out = newReplyQueue(srv.opts.replyBytes, srv.opts.buffer, s.write, s.end)
 	s.in.MethodOf = srv.methodName
-	if !srv.opts.noBatching && announcedBatching(s.ctx) {
-		// Confirmed at once, in the response header, so that the client may batch its first
-		// requests; if the header cannot be sent, the stream is broken and Recv says so.
-		if err := ss.SendHeader(metadata.Pairs(wire.BatchKey, wire.BatchVersion)); err == nil {
-			s.in.AcceptBatches = true
-			s.out.batch = true // replies queued together may leave in one gRPC message
+	s.replyLimit = srv.limits.send
+	md, _ := metadata.FromIncomingContext(s.ctx)
+	if announcedBatching(md) {
+		// The client said how large a message it accepts; a larger reply would end its stream.
+		s.replyLimit = wire.MinLimit(s.replyLimit, wire.ParseBatchLimit(md))
+		if !srv.opts.noBatching {
+			// Confirmed at once, in the response header, so that the client may batch its
+			// first requests; if the header cannot be sent, the stream is broken and Recv
+			// says so. The client keeps its batches within the limit announced here.
+			header := metadata.Pairs(wire.BatchKey, wire.BatchVersion, wire.BatchLimitKey, wire.FormatBatchLimit(srv.limits.recv))
+			if err := ss.SendHeader(header); err == nil {
+				s.in.AcceptBatches = true
+				s.out.batch = true // replies queued together may leave in one gRPC message
+				s.out.batchBytes = wire.BatchBytesWithin(s.replyLimit)
+			}
 		}
 	}
 	return s
 }
 
-// announcedBatching reports whether the client announced batched frames on its stream.
-func announcedBatching(ctx context.Context) bool {
-	md, _ := metadata.FromIncomingContext(ctx)
+// announcedBatching reports whether the client announced batched frames on its stream (md is
+// the stream's incoming metadata).
+func announcedBatching(md metadata.MD) bool {
 	v := md.Get(wire.BatchKey)
 	return len(v) > 0 && v[0] == wire.BatchVersion
 }
@@ -296,10 +309,31 @@ func (r replier) send(resp proto.Message, err error) error {
 			return err
 		}
 	}
+	if limit := r.s.replyLimit; limit > 0 && len(out.Bytes) > limit {
+		if out, err = r.tooLarge(out, limit, batched); err != nil {
+			q.unreserve(reserved)
+			return err
+		}
+	}
 	if err := q.push(out, reserved, r.gather); err != nil {
 		return status.Errorf(codes.Unavailable, "gorums: stream closed: %v", err)
 	}
 	return nil
+}
+
+// tooLarge replaces a reply larger than the stream may carry (limit) with a ResourceExhausted
+// status: gRPC would end the stream on it, failing every call there. It is kept out of send,
+// whose frame is on the stack of every idle stream's receive loop.
+//
+//go:noinline
+func (r replier) tooLarge(out outFrame, limit int, batched bool) (outFrame, error) {
+	size := len(out.Bytes)
+	out.Release()
+	st := status.Newf(codes.ResourceExhausted,
+		"gorums: reply of %d bytes is larger than the %d bytes allowed (the server's grpc.MaxSendMsgSize or the client's grpc.MaxCallRecvMsgSize)",
+		size, limit)
+	r.s.log.Warn("reply too large", logfield.Method(r.method), logfield.Error(st.Err()))
+	return wire.EncodeReply(r.id, r.method, st.Proto(), nil, nil, batched)
 }
 
 // replySize is about the size of a reply's frame, for reserving room before encoding it.

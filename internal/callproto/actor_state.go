@@ -126,9 +126,10 @@ func (a *actorState) admit(r request) bool {
 	n, c := a.node, r.call
 	// gRPC ends the whole stream when it refuses a message as too large, failing every
 	// request on it; a message that concerns no one else is refused here instead.
-	if limit := n.maxSend.Load(); limit > 0 && int64(len(r.frame.Bytes)) > limit {
+	if limit := a.sendLimit(); limit > 0 && len(r.frame.Bytes) > limit {
 		a.fail(r, status.Errorf(codes.ResourceExhausted,
-			"request of %d bytes is larger than the %d bytes allowed (grpc.MaxCallSendMsgSize); it was not sent", len(r.frame.Bytes), limit))
+			"request of %d bytes is larger than the %d bytes allowed (the client's grpc.MaxCallSendMsgSize or the server's grpc.MaxRecvMsgSize); it was not sent",
+			len(r.frame.Bytes), limit))
 		return false
 	}
 	a.sentBytes += int64(len(r.frame.Bytes))

@@ -38,6 +38,7 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 		return // the stream broke: RecvMsg says how
 	}
 	if v := md.Get(wire.BatchKey); len(v) > 0 && v[0] == wire.BatchVersion {
+		n.peerLimit.Store(int64(wire.ParseBatchLimit(md)))
 		n.batchGen.Store(gen)
 	}
 }
@@ -82,6 +83,9 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 	next = len(rs)
 	if len(admitted) > 0 {
 		f := admitted[0].frame
+		if len(admitted) == 1 && asBatch && wire.BatchAdd(0, len(f.Bytes)) > wire.BatchBytesWithin(a.sendLimit()) {
+			asBatch = false // as a batch of one it would not fit; alone it does
+		}
 		if len(admitted) > 1 || asBatch {
 			size := 0
 			for _, r := range admitted {

@@ -70,8 +70,11 @@ type NodeActor struct {
 	// stream the actor dropped knows that its error is the drop's, not news.
 	liveGen atomic.Uint64
 
-	// batchGen is the stream generation whose server confirmed batching (batch.go).
-	batchGen atomic.Uint64
+	// batchGen is the stream generation whose server confirmed batching (batch.go), and
+	// peerLimit the largest message that server said it accepts (0: it did not say); set
+	// before batchGen.
+	batchGen  atomic.Uint64
+	peerLimit atomic.Int64
 
 	// The run token and its bookkeeping (run_token.go).
 	runMu    sync.Mutex   // held by whoever acts as the node's actor

@@ -271,10 +271,7 @@ func yieldPays(queued int) bool {
 // gather adds to batch the requests queued behind it, within the batch limits. It stops at a
 // message that is not a request or does not fit, and returns that one as next (hasNext).
 func (a *actorState) gather(batch []request) (_ []request, next nodeMsg, hasNext bool) {
-	limit := wire.BatchMaxBytes
-	if max := a.node.maxSend.Load(); max > 0 && max < int64(limit) {
-		limit = int(max)
-	}
+	limit := wire.BatchBytesWithin(a.sendLimit())
 	size := wire.BatchAdd(0, len(batch[0].frame.Bytes))
 	for len(batch) < wire.BatchMaxEnvelopes {
 		m, ok := a.take()

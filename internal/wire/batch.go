@@ -2,7 +2,9 @@ package wire
 
 import (
 	"fmt"
+	"strconv"
 
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -22,17 +24,57 @@ import (
 // The leading zero byte tells a batch from a single envelope: an envelope from a peer that
 // negotiated batching always has metadata (a message ID), so it never starts with a zero
 // length. Writers keep a batch within BatchMaxEnvelopes envelopes and BatchMaxBytes bytes,
-// well under gRPC's default 4 MiB limit on received messages; a single envelope larger than
-// that travels alone. Writers never wait to fill a batch: they send what is queued when they
+// well under gRPC's default 4 MiB limit on received messages, and within the limit the peer
+// announced (BatchLimitKey) and their own send limit; a single envelope larger than that
+// travels alone. Writers never wait to fill a batch: they send what is queued when they
 // are free, so a lone message is never delayed. A client sends a single envelope only for a
 // lone call, and a batch (of one, if need be) while other calls are in flight; a server takes
 // that as a hint whether a reply may gather with others (Message.Batched).
 
-// Negotiation metadata.
+// Negotiation metadata. With BatchKey each side also sends BatchLimitKey: the largest gRPC
+// message it accepts (its grpc.MaxCallRecvMsgSize or grpc.MaxRecvMsgSize), in decimal bytes, so
+// that the other keeps its batches, and the single messages it can check, within it.
 const (
-	BatchKey     = "gorums-batch"
-	BatchVersion = "1"
+	BatchKey      = "gorums-batch"
+	BatchVersion  = "1"
+	BatchLimitKey = "gorums-batch-limit"
 )
+
+// DefaultRecvLimit is gRPC's default limit on a received message, on clients and servers alike:
+// what a peer accepts unless it was told otherwise.
+const DefaultRecvLimit = 4 << 20
+
+// ParseBatchLimit reads a peer's BatchLimitKey from its metadata; 0 if it sent none or none
+// that is a positive number.
+func ParseBatchLimit(md metadata.MD) int {
+	v := md.Get(BatchLimitKey)
+	if len(v) == 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// FormatBatchLimit is the BatchLimitKey value of a receive limit.
+func FormatBatchLimit(limit int) string { return strconv.Itoa(limit) }
+
+// MinLimit is the smaller of two message size limits, where 0 means none is known.
+func MinLimit(a, b int) int {
+	switch {
+	case a <= 0:
+		return max(b, 0)
+	case b <= 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// BatchBytesWithin is how many bytes a batch may have on a stream whose messages may have at
+// most limit bytes (0: no limit known).
+func BatchBytesWithin(limit int) int { return MinLimit(BatchMaxBytes, limit) }
 
 // Batch limits.
 const (

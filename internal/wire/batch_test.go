@@ -7,6 +7,8 @@ import (
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"google.golang.org/grpc/metadata"
 )
 
 func envelopes(t testing.TB) [][]byte {
@@ -134,4 +136,43 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestBatchLimit(t *testing.T) {
+	for _, tc := range []struct {
+		values []string
+		want   int
+	}{
+		{nil, 0},
+		{[]string{"2048"}, 2048},
+		{[]string{"2048", "99"}, 2048},
+		{[]string{"0"}, 0},
+		{[]string{"-5"}, 0},
+		{[]string{"4 MiB"}, 0},
+		{[]string{"99999999999999999999"}, 0},
+	} {
+		md := metadata.MD{}
+		if tc.values != nil {
+			md[BatchLimitKey] = tc.values
+		}
+		if got := ParseBatchLimit(md); got != tc.want {
+			t.Errorf("ParseBatchLimit(%q) = %d, want %d", tc.values, got, tc.want)
+		}
+	}
+	if got := ParseBatchLimit(metadata.Pairs(BatchLimitKey, FormatBatchLimit(12345))); got != 12345 {
+		t.Errorf("a formatted limit parses as %d", got)
+	}
+	for _, tc := range []struct{ a, b, want int }{
+		{0, 0, 0}, {0, 7, 7}, {7, 0, 7}, {5, 7, 5}, {7, 5, 5}, {-1, 7, 7}, {-1, -1, 0},
+	} {
+		if got := MinLimit(tc.a, tc.b); got != tc.want {
+			t.Errorf("MinLimit(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if got := BatchBytesWithin(0); got != BatchMaxBytes {
+		t.Errorf("BatchBytesWithin(no limit) = %d, want %d", got, BatchMaxBytes)
+	}
+	if got := BatchBytesWithin(1000); got != 1000 {
+		t.Errorf("BatchBytesWithin(1000) = %d", got)
+	}
 }
