@@ -63,7 +63,7 @@ func newGorumsClient(ctx context.Context, addrs []string, quorum int, opts ...go
 	cfg, err := mgr.NewConfiguration(quorumSpec{q: quorum}, gorums.WithNodeList(addrs))
 	if err != nil {
 		mgr.Close()
-		return nil, fmt.Errorf("gorums: %w", err)
+		return nil, fmt.Errorf("connecting Gorums' client: %w", err)
 	}
 	if cfg.Size() != len(addrs) {
 		mgr.Close()

@@ -57,19 +57,32 @@ func waitConnected(c Configuration, created []*manager.Node) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var failed []string
-	var errs []error
+	var failed notConnected
 	for _, n := range created {
 		if err := n.WaitConnected(ctx); err != nil {
-			failed = append(failed, n.String())
-			errs = append(errs, fmt.Errorf("%v: %w", n, err))
+			failed = append(failed, fmt.Errorf("%v: %w", n, err))
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("could not connect within %v to %s: %w", d, strings.Join(failed, ", "), errors.Join(errs...))
+		return fmt.Errorf("could not connect within %v to %d of %d new %s: %w",
+			d, len(failed), len(created), plural(len(created), "node", "nodes"), failed)
 	}
 	return nil
 }
+
+// notConnected is the nodes' errors of waitConnected, each naming its node, on one line;
+// errors.Is and errors.As see each.
+type notConnected []error
+
+func (e notConnected) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e notConnected) Unwrap() []error { return e }
 
 // WithNodeList makes a configuration of the nodes at addrs ("host:port"), creating those the
 // manager does not have yet. Node IDs are derived from the resolved addresses (manager.NodeID).

@@ -170,10 +170,16 @@ func (n *NodeActor) Connected() bool {
 // WaitConnected waits until the node has an open stream or ctx ends; in the latter case it
 // returns the node's last error, or ctx's.
 func (n *NodeActor) WaitConnected(ctx context.Context) error {
+	if n.Connected() {
+		return nil // even if ctx has ended: a select would pick either case at random
+	}
 	select {
 	case <-n.readyChan():
 		return nil
 	case <-ctx.Done():
+		if n.Connected() {
+			return nil
+		}
 		if err := n.LastErr(); err != nil {
 			return err
 		}

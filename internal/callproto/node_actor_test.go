@@ -198,6 +198,15 @@ func TestFirstRequestWaitsForConnection(t *testing.T) {
 	if err := n.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A connected node is connected whatever the context: with an ended one too (a select on
+	// both would pick either at random).
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	for range 100 {
+		if err := n.WaitConnected(ended); err != nil {
+			t.Fatalf("WaitConnected with an ended context on a connected node: %v", err)
+		}
+	}
 	if n.Latency() <= 0 {
 		t.Fatalf("Latency = %v after a reply", n.Latency())
 	}

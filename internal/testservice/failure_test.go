@@ -248,6 +248,14 @@ func TestDialTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), dead) {
 		t.Fatalf("NewConfiguration error %q does not name the unreachable %s", err, dead)
 	}
+	for _, a := range addrs {
+		if strings.Contains(err.Error(), a) {
+			t.Fatalf("NewConfiguration error %q names the reachable %s", err, a)
+		}
+	}
+	if msg := err.Error(); !strings.Contains(msg, "1 of 3 new nodes") || strings.Count(msg, "("+dead+")") != 1 || strings.Contains(msg, "\n") {
+		t.Fatalf("NewConfiguration error %q: want one line that counts 1 of 3 new nodes and names the unreachable one once", err)
+	}
 	t.Logf("NewConfiguration: %v", err)
 
 	ok := NewTestManager(t, gorums.WithDialTimeout(10*time.Second))
