@@ -8,8 +8,8 @@ import "sync"
 // another call's replies from that node.
 //
 // It stays bounded without waiting because what a call can be sent is bounded: at most one
-// final response per node, plus, for a stream call, replies that replace the node's previous
-// unread reply (slot) instead of queueing behind it.
+// final response per node (a failure, or a handler's status), plus, for a stream call, replies
+// that replace the node's previous unread reply (slot) instead of queueing behind it.
 type inbox struct {
 	mu     sync.Mutex
 	queue  []Response // responses not yet taken, in arrival order
@@ -45,10 +45,12 @@ func (b *inbox) put(r Response) bool {
 	switch {
 	case b.slot == nil:
 		b.queue = append(b.queue, r)
-	case r.Err == nil && b.slot[r.Index] >= 0:
+	case r.isReply() && b.slot[r.Index] >= 0:
 		b.queue[b.slot[r.Index]] = r // the newest reply of a stream is all the collector needs
 	default:
-		if r.Err == nil {
+		// A node's failure, or the status its handler ended with, is its last word: it
+		// queues behind the node's unread reply, which must still be seen.
+		if r.isReply() {
 			b.slot[r.Index] = int32(len(b.queue))
 		}
 		b.queue = append(b.queue, r)
@@ -60,6 +62,9 @@ func (b *inbox) put(r Response) bool {
 	}
 	return true
 }
+
+// isReply reports whether r is a reply, not a failure or a handler's status.
+func (r *Response) isReply() bool { return r.Err == nil && r.Status == nil }
 
 // take returns what has arrived since the last take, oldest first. The batch is valid until
 // the next take.
