@@ -49,23 +49,35 @@ func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
 }
 
 // waitConnected waits up to the manager's dial timeout (if any) for the configuration's new
-// nodes to connect, and names every one that did not.
+// nodes to connect, and names every one that did not. New are the nodes it created and those
+// that have never connected yet (made by an earlier call that failed, say, and still
+// trying), so that a retry of a failed call waits again instead of succeeding at once.
 func waitConnected(c Configuration, created []*manager.Node) error {
 	d := c.rt.DialTimeout
-	if d <= 0 || len(created) == 0 {
+	if d <= 0 {
+		return nil
+	}
+	var waitFor []int
+	for i, a := range c.actors {
+		if slices.Contains(created, c.nodes[i]) || !a.EverConnected() {
+			waitFor = append(waitFor, i)
+		}
+	}
+	if len(waitFor) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var failed notConnected
-	for _, n := range created {
-		if err := n.WaitConnected(ctx); err != nil {
-			failed = append(failed, fmt.Errorf("%v: %w", n, err))
+	for _, i := range waitFor {
+		// The node's WaitConnected ends when its manager closes, too.
+		if err := c.actors[i].WaitConnected(ctx); err != nil {
+			failed = append(failed, fmt.Errorf("%v: %w", c.nodes[i], err))
 		}
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("could not connect within %v to %d of %d new %s: %w",
-			d, len(failed), len(created), plural(len(created), "node", "nodes"), failed)
+			d, len(failed), len(waitFor), plural(len(waitFor), "node", "nodes"), failed)
 	}
 	return nil
 }

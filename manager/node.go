@@ -104,8 +104,8 @@ func (n *Node) Connected() bool {
 	return a != nil && a.Connected()
 }
 
-// WaitConnected waits until the node has an open stream or ctx ends; in the latter case it
-// returns the node's last error, or ctx's.
+// WaitConnected waits until the node has an open stream, ctx ends or its manager closes. If
+// ctx ends it returns the node's last error, or ctx's; if the manager closes, Unavailable.
 func (n *Node) WaitConnected(ctx context.Context) error {
 	a := n.actorOf()
 	if a == nil {

@@ -91,8 +91,10 @@ func WithGrpcDialOptions(opts ...grpc.DialOption) Option {
 	return optionFunc(func(o *options) { o.dialOpts = append(o.dialOpts, opts...) })
 }
 
-// WithDialTimeout makes NewConfiguration wait up to d for its new nodes to connect, and fail,
-// naming them, if some did not. Without it nodes connect in the background.
+// WithDialTimeout makes NewConfiguration (with a node list by address) wait up to d for its new
+// nodes to connect, and fail, naming them, if some did not. New are the nodes it adds to the
+// manager and those that have never connected yet. Nodes that did not connect stay in the
+// manager, trying. Without it nodes connect in the background.
 func WithDialTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.dialTimeout = d })
 }

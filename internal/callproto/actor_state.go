@@ -240,6 +240,7 @@ func (a *actorState) install(ctx context.Context, stream grpc.ClientStream, canc
 	a.stream, a.cancelStream = stream, cancel
 	a.attempted = true
 	a.node.gotReply.Store(false)
+	a.node.everConnected.Store(true)
 	a.goroutines.Add(1)
 	go a.receive(ctx, a.gen, stream)
 	a.node.setReady(true)

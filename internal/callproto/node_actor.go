@@ -66,6 +66,8 @@ type NodeActor struct {
 	latency atomic.Int64 // moving average of reply latency, in nanoseconds
 	// gotReply is set by the stream's receiver once the current stream has carried a reply.
 	gotReply atomic.Bool
+	// everConnected is set when the node has its first stream.
+	everConnected atomic.Bool
 	// liveGen is the generation of the stream the actor has, 0 if none: a receiver whose
 	// stream the actor dropped knows that its error is the drop's, not news.
 	liveGen atomic.Uint64
@@ -167,8 +169,12 @@ func (n *NodeActor) Connected() bool {
 	}
 }
 
-// WaitConnected waits until the node has an open stream or ctx ends; in the latter case it
-// returns the node's last error, or ctx's.
+// EverConnected reports whether the node has had a stream at some time.
+func (n *NodeActor) EverConnected() bool { return n.everConnected.Load() }
+
+// WaitConnected waits until the node has an open stream, ctx ends or the node stops (its
+// manager closed). If ctx ends it returns the node's last error, or ctx's; if the node stops,
+// Unavailable.
 func (n *NodeActor) WaitConnected(ctx context.Context) error {
 	if n.Connected() {
 		return nil // even if ctx has ended: a select would pick either case at random
@@ -176,6 +182,8 @@ func (n *NodeActor) WaitConnected(ctx context.Context) error {
 	select {
 	case <-n.readyChan():
 		return nil
+	case <-n.ctx.Done():
+		return n.closedError() // it never connects now
 	case <-ctx.Done():
 		if n.Connected() {
 			return nil

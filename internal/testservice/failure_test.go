@@ -258,6 +258,13 @@ func TestDialTimeout(t *testing.T) {
 	}
 	t.Logf("NewConfiguration: %v", err)
 
+	// The unreachable node stays in the manager, still trying; a second try waits for it
+	// again, and fails the same way, instead of taking it as connected.
+	_, err = mgr.NewConfiguration(&QSpec{Q: 2}, gorums.WithNodeList(append([]string{dead}, addrs...)))
+	if err == nil || !strings.Contains(err.Error(), "1 of 1 new node:") || !strings.Contains(err.Error(), "("+dead+")") {
+		t.Fatalf("NewConfiguration again with unreachable %s: %v, want it to wait for that node again and name it", dead, err)
+	}
+
 	ok := NewTestManager(t, gorums.WithDialTimeout(10*time.Second))
 	cfg, err := ok.NewConfiguration(&QSpec{Q: 2}, gorums.WithNodeList(addrs))
 	if err != nil {
@@ -267,6 +274,46 @@ func TestDialTimeout(t *testing.T) {
 	defer cancel()
 	if _, err := cfg.Quorum(ctx, &Request{Seq: 1}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCloseEndsDialWait: Close ends a NewConfiguration waiting for an unreachable node (with
+// Unavailable, not after the dial timeout), and a node's WaitConnected after Close returns at
+// once, whatever its context.
+func TestCloseEndsDialWait(t *testing.T) {
+	_, addrs := StartN(t, 1, func(int) TestService { return Handlers{} })
+	mgr := NewTestManager(t, gorums.WithDialTimeout(time.Hour))
+	cfg, err := mgr.NewConfiguration(&QSpec{Q: 1}, gorums.WithNodeList(addrs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := mgr.NewConfiguration(&QSpec{Q: 1}, gorums.WithNodeList([]string{DeadAddr(t)}))
+		done <- err
+	}()
+	// Close once the wait has begun: the dead node is in the manager by then.
+	if err := Poll(10*time.Second, func() bool { return mgr.Size() == 2 }); err != nil {
+		t.Fatal("the unreachable node was never added")
+	}
+	mgr.Close()
+	select {
+	case err := <-done:
+		if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "manager closed") {
+			t.Fatalf("NewConfiguration ended by Close: %v, want Unavailable: manager closed", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not end NewConfiguration's wait")
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cfg.Nodes()[0].WaitConnected(context.Background()) }()
+	select {
+	case err := <-waited:
+		if status.Code(err) != codes.Unavailable {
+			t.Fatalf("WaitConnected after Close: %v, want Unavailable", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("WaitConnected after Close did not return")
 	}
 }
 
