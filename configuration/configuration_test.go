@@ -258,8 +258,8 @@ func TestClosedManagerMakesNoConfigurations(t *testing.T) {
 		"WithoutNodes": c.WithoutNodes(c.NodeIDs()[0]),
 		"And":          c.And(c),
 	} {
-		if _, err := New(m, opt); !errors.Is(err, manager.ErrClosed) {
-			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		if _, err := New(m, opt); !errors.Is(err, manager.ErrClosed) || strings.Count(err.Error(), "gorums:") != 1 {
+			t.Errorf("%s after Close: %v, want ErrClosed (saying gorums: once)", name, err)
 		}
 	}
 }

@@ -37,6 +37,9 @@ func (o nodeSpecs) newConfig(mgr *manager.Manager) (Configuration, error) {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
 	nodes, created, err := addNodes(mgr, specs)
+	if errors.Is(err, manager.ErrClosed) {
+		return Configuration{}, err // it says "gorums:" itself
+	}
 	if err != nil {
 		return Configuration{}, errorf("%s: %w", o.name, err)
 	}
@@ -160,7 +163,7 @@ type derived func(mgr *manager.Manager) ([]uint32, error)
 
 func (f derived) newConfig(mgr *manager.Manager) (Configuration, error) {
 	if runtimeOf(mgr).Closed.Load() {
-		return Configuration{}, errorf("%w", manager.ErrClosed)
+		return Configuration{}, manager.ErrClosed
 	}
 	ids, err := f(mgr)
 	if err != nil {

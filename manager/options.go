@@ -17,6 +17,10 @@ const (
 	// wait for room.
 	DefaultSendBufferSize = 1024
 
+	// MaxSendBufferSize is the largest mailbox WithSendBufferSize sets; a mailbox is
+	// allocated in full when its node is made.
+	MaxSendBufferSize = 1 << 16
+
 	// DefaultConnectWait is how long a request whose context has no deadline waits for its
 	// node's first connection attempt to end before it fails with Unavailable (a request with
 	// a deadline waits until its deadline). A server that is down is found at once; this
@@ -88,7 +92,13 @@ func (f optionFunc) apply(o *options) { f(o) }
 // WithGrpcDialOptions adds gRPC dial options used for every node's connection, for example
 // grpc.WithTransportCredentials. They are applied after Gorums' own, so they win.
 func WithGrpcDialOptions(opts ...grpc.DialOption) Option {
-	return optionFunc(func(o *options) { o.dialOpts = append(o.dialOpts, opts...) })
+	return optionFunc(func(o *options) {
+		for _, d := range opts {
+			if d != nil { // gRPC would dereference it when the first node dials
+				o.dialOpts = append(o.dialOpts, d)
+			}
+		}
+	})
 }
 
 // WithDialTimeout makes NewConfiguration (with a node list by address) wait up to d for its new
@@ -111,9 +121,31 @@ func WithLogger(l *zap.Logger) Option {
 }
 
 // WithBackoff sets the backoff between reconnection attempts to a node, both for the gRPC
-// connection and for re-opening the node's stream.
+// connection and for re-opening the node's stream. A field out of range (a delay of 0 or
+// less, a multiplier below 1 or NaN, a jitter outside 0 to 1) takes backoff.DefaultConfig's
+// value, so that a node that cannot connect is never redialed in a busy loop; a MaxDelay below
+// BaseDelay is taken as BaseDelay.
 func WithBackoff(cfg backoff.Config) Option {
-	return optionFunc(func(o *options) { o.backoff = cfg })
+	return optionFunc(func(o *options) { o.backoff = saneBackoff(cfg) })
+}
+
+// saneBackoff replaces cfg's zero or out-of-range fields with backoff.DefaultConfig's.
+func saneBackoff(cfg backoff.Config) backoff.Config {
+	def := backoff.DefaultConfig
+	if cfg.BaseDelay <= 0 {
+		cfg.BaseDelay = def.BaseDelay
+	}
+	if !(cfg.Multiplier >= 1) { // NaN too
+		cfg.Multiplier = def.Multiplier
+	}
+	if !(cfg.Jitter >= 0 && cfg.Jitter <= 1) {
+		cfg.Jitter = def.Jitter
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = def.MaxDelay
+	}
+	cfg.MaxDelay = max(cfg.MaxDelay, cfg.BaseDelay)
+	return cfg
 }
 
 // WithSendBufferSize sets how many messages may wait in each node's mailbox (default
@@ -121,9 +153,10 @@ func WithBackoff(cfg backoff.Config) Option {
 // mailbox is full, quorum, async and correctable calls fail that node at once with
 // ResourceExhausted and go on with the others, while ordered RPCs and one-way calls wait for
 // room until their context ends (a multicast queues for every node with room first, so a full
-// node holds back only its own copy). A size of 0 is taken as 1.
+// node holds back only its own copy). A size of 0 is taken as 1, and one above
+// MaxSendBufferSize as MaxSendBufferSize.
 func WithSendBufferSize(size uint) Option {
-	return optionFunc(func(o *options) { o.sendBuffer = int(size) })
+	return optionFunc(func(o *options) { o.sendBuffer = int(min(max(size, 1), MaxSendBufferSize)) })
 }
 
 // WithMetadata sets gRPC metadata sent to every node when its stream opens; handlers see it

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -114,5 +115,48 @@ func TestWithReceiveWindow(t *testing.T) {
 			t.Errorf("WithReceiveWindow(%d): node window %d, want %d", tc.size, got, tc.want)
 		}
 		m.Close()
+	}
+}
+
+// Out-of-range option values are brought into range, so that a node never gets a mailbox
+// that wraps around or cannot be allocated, or a backoff that redials in a busy loop.
+func TestOptionsOutOfRange(t *testing.T) {
+	for _, tc := range []struct {
+		size uint
+		want int
+	}{{0, 1}, {1, 1}, {7, 7}, {MaxSendBufferSize, MaxSendBufferSize}, {MaxSendBufferSize + 1, MaxSendBufferSize}, {math.MaxUint32, MaxSendBufferSize}, {math.MaxUint, MaxSendBufferSize}} {
+		var o options
+		WithSendBufferSize(tc.size).apply(&o)
+		if o.sendBuffer != tc.want {
+			t.Errorf("WithSendBufferSize(%d): %d, want %d", tc.size, o.sendBuffer, tc.want)
+		}
+	}
+	def := backoff.DefaultConfig
+	for _, tc := range []struct {
+		name string
+		in   backoff.Config
+		want backoff.Config
+	}{
+		{"zero", backoff.Config{}, backoff.Config{BaseDelay: def.BaseDelay, Multiplier: def.Multiplier, Jitter: 0, MaxDelay: def.MaxDelay}},
+		{"negative", backoff.Config{BaseDelay: -1, Multiplier: -2, Jitter: -0.5, MaxDelay: -time.Second}, def},
+		{"NaN multiplier", backoff.Config{BaseDelay: time.Second, Multiplier: math.NaN(), Jitter: 0.1, MaxDelay: time.Minute},
+			backoff.Config{BaseDelay: time.Second, Multiplier: def.Multiplier, Jitter: 0.1, MaxDelay: time.Minute}},
+		{"base only", backoff.Config{BaseDelay: time.Second},
+			backoff.Config{BaseDelay: time.Second, Multiplier: def.Multiplier, Jitter: 0, MaxDelay: def.MaxDelay}},
+		{"max below base", backoff.Config{BaseDelay: time.Minute, Multiplier: 2, Jitter: 0, MaxDelay: time.Second},
+			backoff.Config{BaseDelay: time.Minute, Multiplier: 2, Jitter: 0, MaxDelay: time.Minute}},
+		{"sane", backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1, Jitter: 1, MaxDelay: time.Second},
+			backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1, Jitter: 1, MaxDelay: time.Second}},
+	} {
+		var o options
+		WithBackoff(tc.in).apply(&o)
+		if o.backoff != tc.want {
+			t.Errorf("WithBackoff(%s): %+v, want %+v", tc.name, o.backoff, tc.want)
+		}
+	}
+	var o options
+	WithGrpcDialOptions(nil, grpc.WithUserAgent("x"), nil).apply(&o)
+	if len(o.dialOpts) != 1 {
+		t.Errorf("WithGrpcDialOptions with nils kept %d options, want 1", len(o.dialOpts))
 	}
 }

@@ -21,3 +21,12 @@ func TestWithReceiveWindow(t *testing.T) {
 		}
 	}
 }
+
+// A nil option is skipped, as on a manager.
+func TestNilOptionSkipped(t *testing.T) {
+	s := New(nil, WithMaxStreams(3), nil)
+	if s.opts.maxStreams != 3 {
+		t.Fatalf("maxStreams = %d, want 3", s.opts.maxStreams)
+	}
+	s.Stop()
+}

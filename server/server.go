@@ -39,7 +39,9 @@ type Server struct {
 func New(opts ...Option) *Server {
 	o := defaultOptions()
 	for _, opt := range opts {
-		opt.apply(&o)
+		if opt != nil {
+			opt.apply(&o)
+		}
 	}
 	// WaitForHandlers: Stop returns only once every stream handler has returned, so no
 	// handler can start a goroutine after Stop's own wait has begun. The keepalive policy lets
