@@ -465,9 +465,14 @@ func (a *actorState) onPanic(m nodeMsg, err error) {
 	a.node.log.Error("node actor recovered from a panic", logfield.Error(err))
 	if m.kind != msgRequest {
 		if a.stream == nil && !a.watching && a.retry == nil {
-			// A failed connect must still be retried.
+			// A failed connect (the per-node metadata function panicked, say): requests fail
+			// with the panic as the node's error, and the connect is retried with backoff.
 			a.attempted = true
-			a.retry = time.AfterFunc(backoffDelay(a.cfg.Backoff, 1), func() { a.node.tryPost(nodeMsg{kind: msgRetry}) })
+			a.node.setLastErr(status.Errorf(codes.Unavailable, "connecting: %v", err))
+			a.attempts++
+			d := backoffDelay(a.cfg.Backoff, a.attempts)
+			a.nextAttempt = time.Now().Add(d)
+			a.retry = time.AfterFunc(d, func() { a.node.tryPost(nodeMsg{kind: msgRetry}) })
 		}
 		return
 	}

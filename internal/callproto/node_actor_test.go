@@ -611,6 +611,35 @@ func TestPerNodeMetadataAskedWithNodeID(t *testing.T) {
 	}
 }
 
+// A per-node metadata function that panics fails the connect: requests fail with
+// Unavailable naming the panic (the node's LastErr says so too), the connect is retried with
+// backoff, and once the function works the node connects.
+func TestPerNodeMetadataPanicFailsConnect(t *testing.T) {
+	ts := startServer(t)
+	var calls atomic.Int32
+	n := startNode(t, ts.addr, func(c *callproto.Config) {
+		c.Backoff = backoff.Config{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, MaxDelay: 200 * time.Millisecond}
+		c.PerNodeMD = func(uint32) metadata.MD {
+			if calls.Add(1) <= 3 {
+				panic("no metadata yet")
+			}
+			return nil
+		}
+	})
+	ctx := testCtx(t)
+	r := send(t, ctx, n, echoMethod, "x").wait(t)
+	if status.Code(r.Err) != codes.Unavailable || !strings.Contains(r.Err.Error(), "no metadata yet") {
+		t.Fatalf("request while the metadata function panics: %v, want Unavailable naming the panic", r.Err)
+	}
+	if err := n.LastErr(); err == nil || !strings.Contains(err.Error(), "no metadata yet") {
+		t.Fatalf("LastErr = %v, want the panic", err)
+	}
+	waitFor(t, "the node to connect once the function works", n.Connected)
+	if got := decode(t, send(t, ctx, n, echoMethod, "y").wait(t)); got != "echo y" {
+		t.Fatalf("reply %q", got)
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
