@@ -545,3 +545,26 @@ func TestWithoutErrors(t *testing.T) {
 		})
 	}
 }
+
+// A per-node function that panics: the panic reaches the caller, and the call has ended
+// (it no longer counts as in progress), so the manager's later calls are not taken for
+// concurrent ones.
+func TestPerNodePanicEndsCall(t *testing.T) {
+	m := newTestManager(t)
+	c := mustConfig(t, m, WithNodeList(addrs(2)))
+	qf := func(*wrapperspb.StringValue, map[uint32]*wrapperspb.StringValue) (*wrapperspb.StringValue, bool) {
+		return nil, true
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != "per-node boom" {
+				t.Fatalf("recovered %v, want the per-node function's panic", p)
+			}
+		}()
+		_, _ = QuorumCallPerNode(context.Background(), c, "test.Svc.M", wrapperspb.String("x"),
+			func(*wrapperspb.StringValue, uint32) *wrapperspb.StringValue { panic("per-node boom") }, qf)
+	}()
+	if n := c.ids().InProgress(); n != 0 {
+		t.Fatalf("%d calls in progress after the panicking call, want 0", n)
+	}
+}

@@ -286,6 +286,18 @@ func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (fram
 	}
 	out := framesOf{perNode: make([]frameOrErr, len(nodes))}
 	asked := 0
+	defer func() {
+		if p := recover(); p != nil {
+			// The per-node function is user code. Its panic goes on to the caller, but the
+			// call ends first: nothing was queued yet, and a call left open would count as
+			// in flight for good (which node actors read to decide how to send).
+			c.err = status.Errorf(codes.Internal, "gorums: the per-node function of %s panicked: %v", c.method, p)
+			c.h.Finish(false)
+			c.h.Release()
+			c.tellOutcome()
+			panic(p)
+		}
+	}()
 	for i, a := range nodes {
 		msg := r.perNode(r.in, a.ID())
 		if isNil(msg) {

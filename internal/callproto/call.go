@@ -290,3 +290,6 @@ type MsgIDs struct {
 
 // Next returns a new message ID.
 func (m *MsgIDs) Next() uint64 { return m.last.Add(1) }
+
+// InProgress reports how many calls are in progress.
+func (m *MsgIDs) InProgress() int64 { return m.calls.Load() }
