@@ -1,9 +1,14 @@
 package gen
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +23,126 @@ import (
 // call. It shows the generator keeps to that contract whatever state the runtime is in;
 // TestProtoc builds against the real runtime.
 func TestGeneratedCodeCompiles(t *testing.T) {
-	goTool := lookGo(t)
+	check := stubModule(t)
+	for _, name := range protoFiles(t) {
+		dir := filepath.Join(check, trimProto(name))
+		req := compileRequest(t, nil, "paths=source_relative", name)
+		for _, f := range append(protocGenGo(t, req).File, run(t, req).File...) {
+			writeFile(t, filepath.Join(dir, f.GetName()), f.GetContent())
+		}
+		usage := filepath.Join("testdata", "usage", trimProto(name)+".go")
+		writeFile(t, filepath.Join(dir, "usage.go"), readFile(t, usage))
+	}
+	buildAndVet(t, check)
+}
+
+// TestImportNamedLikeALocal builds a service whose messages come from packages whose
+// import paths end in n and ctx, the names of the receiver and context parameter of the
+// generated methods: in their bodies, n.Req would name a field of the receiver. The imports
+// must get other names.
+func TestImportNamedLikeALocal(t *testing.T) {
+	sources := map[string]string{
+		"n/n.proto":     `syntax = "proto3"; package n; option go_package = "example.com/n"; message Req {} message Resp {}`,
+		"ctx/ctx.proto": `syntax = "proto3"; package ctx; option go_package = "example.com/ctx"; message Resp {}`,
+		"svc/svc.proto": `syntax = "proto3";
+package svc;
+option go_package = "example.com/svc";
+import "gorums.proto";
+import "n/n.proto";
+import "ctx/ctx.proto";
+service Svc {
+  rpc Read(n.Req) returns (n.Resp) {}
+  rpc Tell(n.Req) returns (ctx.Resp) { option (gorums.unicast) = true; }
+  rpc Spread(n.Req) returns (ctx.Resp) { option (gorums.multicast) = true; option (gorums.per_node_arg) = true; }
+  rpc QC(n.Req) returns (ctx.Resp) { option (gorums.quorumcall) = true; option (gorums.per_node_arg) = true; }
+  rpc Async(n.Req) returns (ctx.Resp) { option (gorums.quorumcall) = true; option (gorums.async) = true; option (gorums.per_node_arg) = true; }
+  rpc Corr(n.Req) returns (n.Resp) { option (gorums.correctable) = true; }
+  rpc CorrStream(n.Req) returns (stream ctx.Resp) { option (gorums.correctable) = true; }
+}`,
+	}
+	req := compileRequest(t, sources, "paths=source_relative", "n/n.proto", "ctx/ctx.proto", "svc/svc.proto")
+	gorumsFile := run(t, req)
+	if gorumsFile.Error != nil {
+		t.Fatalf("generator refused: %s", gorumsFile.GetError())
+	}
+	check := stubModule(t)
+	for _, f := range append(protocGenGo(t, req).File, gorumsFile.File...) {
+		writeFile(t, filepath.Join(check, f.GetName()), f.GetContent())
+	}
+	src := readFile(t, filepath.Join(check, "svc", "svc_gorums.pb.go"))
+	for _, imp := range []string{`n1 "example.com/n"`, `ctx1 "example.com/ctx"`} {
+		if !strings.Contains(src, imp) {
+			t.Errorf("svc_gorums.pb.go does not import %s:\n%s", imp, src)
+		}
+	}
+	buildAndVet(t, check)
+}
+
+// TestTemplateLocals requires templateLocals to be the names the generated files declare
+// inside functions (receivers, parameters, results and local variables), which no import
+// may take.
+func TestTemplateLocals(t *testing.T) {
+	found := make(map[string]bool)
+	add := func(ids ...*ast.Ident) {
+		for _, id := range ids {
+			if id.Name != "_" {
+				found[id.Name] = true
+			}
+		}
+	}
+	addFields := func(fl *ast.FieldList) {
+		if fl != nil {
+			for _, field := range fl.List {
+				add(field.Names...)
+			}
+		}
+	}
+	for _, name := range protoFiles(t) {
+		golden := filepath.Join("testdata", "golden", trimProto(name)+".golden")
+		f, err := parser.ParseFile(token.NewFileSet(), golden, readFile(t, golden), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(node ast.Node) bool {
+			switch x := node.(type) {
+			case *ast.FuncDecl:
+				addFields(x.Recv)
+			case *ast.FuncType:
+				addFields(x.Params)
+				addFields(x.Results)
+			case *ast.AssignStmt:
+				if x.Tok == token.DEFINE {
+					for _, e := range x.Lhs {
+						add(e.(*ast.Ident))
+					}
+				}
+			case *ast.RangeStmt:
+				if x.Tok == token.DEFINE {
+					for _, e := range []ast.Expr{x.Key, x.Value} {
+						if id, ok := e.(*ast.Ident); ok {
+							add(id)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				for _, spec := range x.Decl.(*ast.GenDecl).Specs {
+					if vs, ok := spec.(*ast.ValueSpec); ok {
+						add(vs.Names...)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if have, want := slices.Sorted(maps.Keys(found)), slices.Sorted(slices.Values(templateLocals)); !slices.Equal(have, want) {
+		t.Errorf("the generated files declare the locals\n\t%q\nbut templateLocals is\n\t%q\nmake it the first list", have, want)
+	}
+}
+
+// stubModule makes a module example.com that uses testdata/runtimestub as the runtime, and
+// returns its directory.
+func stubModule(t *testing.T) string {
+	t.Helper()
 	tmp := t.TempDir()
 	stub := filepath.Join(tmp, "stub")
 	check := filepath.Join(tmp, "check")
@@ -30,19 +154,16 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 		"\n\nrequire (\n\tgithub.com/quorumcall/gorums v0.0.0\n\tgoogle.golang.org/protobuf "+protobufVersion(t)+
 		"\n)\n\nreplace github.com/quorumcall/gorums => "+stub+"\n")
 	writeFile(t, filepath.Join(check, "go.sum"), readFile(t, filepath.Join(moduleRoot, "go.sum")))
+	return check
+}
 
-	for _, name := range protoFiles(t) {
-		dir := filepath.Join(check, trimProto(name))
-		req := compileRequest(t, nil, "paths=source_relative", name)
-		for _, f := range append(protocGenGo(t, req).File, run(t, req).File...) {
-			writeFile(t, filepath.Join(dir, f.GetName()), f.GetContent())
-		}
-		usage := filepath.Join("testdata", "usage", trimProto(name)+".go")
-		writeFile(t, filepath.Join(dir, "usage.go"), readFile(t, usage))
-	}
+// buildAndVet runs go build and go vet on every package of the module in dir, offline.
+func buildAndVet(t *testing.T, dir string) {
+	t.Helper()
+	goTool := lookGo(t)
 	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
 		cmd := exec.Command(goTool, args...)
-		cmd.Dir = check
+		cmd.Dir = dir
 		cmd.Env = offlineGoEnv()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -75,7 +75,7 @@ func compileRequest(t *testing.T, sources map[string]string, param string, toGen
 // run runs the generator on req as the plugin's main does and returns protoc's view of it.
 func run(t *testing.T, req *pluginpb.CodeGeneratorRequest) *pluginpb.CodeGeneratorResponse {
 	t.Helper()
-	plugin, err := protogen.Options{}.New(req)
+	plugin, err := protogen.Options{ParamFunc: Param}.New(req)
 	if err != nil {
 		t.Fatalf("protogen: %v", err)
 	}

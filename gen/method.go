@@ -29,6 +29,10 @@ func newMethod(pkg goPackage, m *protogen.Method) (*method, error) {
 	out := m.Output.GoIdent
 	if mo.customReturnType != "" {
 		msg := pkg.findMessage(mo.customReturnType)
+		if msg == nil && pkg.findMapEntry(mo.customReturnType) != nil {
+			return nil, fmt.Errorf("custom_return_type %q names the entry of a map field, which is not a message: it has no Go type (give the Go name of a message in that package)",
+				mo.customReturnType)
+		}
 		if msg == nil {
 			return nil, fmt.Errorf("custom_return_type %q names no message of Go package %s (give the Go name of a message in that package)",
 				mo.customReturnType, string(pkg.importPath))

@@ -60,6 +60,20 @@ func TestPluginMain(t *testing.T) {
 		t.Errorf("plugin output differs from the golden file\n%s", firstDifference(resp.File[0].GetContent(), want))
 	}
 
+	// A misspelled parameter fails the plugin, as it fails protoc-gen-go.
+	bad, err := proto.Marshal(compileRequest(t, nil, "path=source_relative", "storage.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	cmd = exec.Command(bin)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(bad), &stdout, &stderr
+	wantErr := `protoc-gen-gorums: unknown parameter "path"; protoc-gen-gorums takes only protoc-gen-go's parameters that place the files (paths, module, M<file>=<import path>)` + "\n"
+	if err := cmd.Run(); err == nil || stderr.String() != wantErr {
+		t.Errorf("plugin with parameter path=source_relative: %v, stderr %q; want exit status 1 and %q", err, stderr.String(), wantErr)
+	}
+
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "protoc-gen-gorums ") {
 		t.Errorf("--version = %q, %v; want \"protoc-gen-gorums <version>\"", out, err)

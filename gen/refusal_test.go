@@ -1,18 +1,26 @@
 package gen
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/compiler/protogen"
 )
 
 // serviceProto is a proto3 file "svc.proto" of Go package example.com/svc with the given
 // service body and extra declarations, and the messages Req and Resp.
 func serviceProto(service, extra string) map[string]string {
+	return namedServiceProto("Svc", service, extra)
+}
+
+// namedServiceProto is serviceProto with the service called name.
+func namedServiceProto(name, service, extra string) map[string]string {
 	return map[string]string{"svc.proto": `syntax = "proto3";
 package svc;
 option go_package = "example.com/svc;svc";
 import "gorums.proto";
-service Svc {
+service ` + name + ` {
 ` + service + `
 }
 message Req {}
@@ -204,6 +212,66 @@ message Req {}`},
 			want:    "svc.proto:11:1: message svc.ConfigurationFromRaw: its Go name ConfigurationFromRaw clashes with the ConfigurationFromRaw generated for service Svc in svc.proto; rename the message",
 		},
 		{
+			name:    "two rpcs of one Go name",
+			sources: serviceProto(rpc("read", "Req", "Resp")+"\n"+rpc("Read", "Req", "Resp", "quorumcall"), ""),
+			want:    "svc.proto:8:3: Svc.Read: rpcs read (svc.proto:6:3) and Read both have the Go name Read, so the generated code would declare it twice; rename one of them",
+		},
+		{
+			name:    "two rpcs of one Go name by camel case",
+			sources: serviceProto(rpc("ReadQc", "Req", "Resp")+"\n"+rpc("read_qc", "Req", "Resp", "multicast"), ""),
+			want:    "svc.proto:8:3: Svc.ReadQc: rpcs ReadQc (svc.proto:6:3) and read_qc both have the Go name ReadQc, so the generated code would declare it twice; rename one of them",
+		},
+		{
+			name:    "service named Manager",
+			sources: namedServiceProto("Manager", rpc("M", "Req", "Resp"), ""),
+			want:    "svc.proto:5:1: service svc.Manager: its server interface Manager, named like the service, clashes with the Manager generated for it; rename the service",
+		},
+		{
+			name:    "service named Node",
+			sources: namedServiceProto("Node", rpc("M", "Req", "Resp"), ""),
+			want:    "svc.proto:5:1: service svc.Node: its server interface Node, named like the service, clashes with the Node generated for it; rename the service",
+		},
+		{
+			name:    "service named NewManager",
+			sources: namedServiceProto("NewManager", rpc("M", "Req", "Resp"), ""),
+			want:    "svc.proto:5:1: service svc.NewManager: its server interface NewManager, named like the service, clashes with the NewManager generated for it; rename the service",
+		},
+		{
+			name:    "service named QuorumSpec",
+			sources: namedServiceProto("QuorumSpec", rpc("M", "Req", "Resp", "quorumcall"), ""),
+			want:    "svc.proto:5:1: service svc.QuorumSpec: its server interface QuorumSpec, named like the service, clashes with the QuorumSpec generated for it; rename the service",
+		},
+		{
+			name:    "service named like its handle type",
+			sources: namedServiceProto("CorrectableResp", rpc("M", "Req", "Resp", "correctable"), ""),
+			want:    "svc.proto:5:1: service svc.CorrectableResp: its server interface CorrectableResp, named like the service, clashes with the CorrectableResp generated for it; rename the service",
+		},
+		{
+			name:    "service named like an enum value constant",
+			sources: namedServiceProto("Color_RED", rpc("M", "Req", "Resp"), "enum Color { RED = 0; }"),
+			want:    "svc.proto:5:1: service svc.Color_RED: its server interface Color_RED clashes with the constant Color_RED that protoc-gen-go declares for enum value svc.RED (svc.proto:11:14); rename the service",
+		},
+		{
+			name:    "service named like a oneof wrapper type",
+			sources: namedServiceProto("Msg_Req", rpc("M", "Req", "Resp"), "message Msg { oneof o { Req req = 1; } }"),
+			want:    "svc.proto:5:1: service svc.Msg_Req: its server interface Msg_Req clashes with the wrapper type Msg_Req that protoc-gen-go declares for oneof field svc.Msg.req (svc.proto:11:25); rename the service",
+		},
+		{
+			name:    "oneof wrapper type named like a handle type",
+			sources: serviceProto(rpc("M", "Req", "Outer.Inner", "quorumcall", "async"), "message Outer { message Inner {} }\nmessage AsyncOuter { oneof o { Req inner = 1; } }"),
+			want:    "svc.proto:14:32: oneof field svc.AsyncOuter.inner: its Go name AsyncOuter_Inner clashes with the AsyncOuter_Inner generated for service Svc in svc.proto; rename the oneof field",
+		},
+		{
+			name:    "custom_return_type naming a map entry by Go name",
+			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", `(gorums.custom_return_type) = "WithMap_LabelsEntry"`), "message WithMap { map<string, string> labels = 1; }"),
+			want:    `svc.proto:6:3: Svc.M: custom_return_type "WithMap_LabelsEntry" names the entry of a map field, which is not a message: it has no Go type (give the Go name of a message in that package)`,
+		},
+		{
+			name:    "custom_return_type naming a map entry by full name",
+			sources: serviceProto(rpc("M", "Req", "Resp", "quorumcall", `(gorums.custom_return_type) = "svc.WithMap.LabelsEntry"`), "message WithMap { map<string, string> labels = 1; }"),
+			want:    `svc.proto:6:3: Svc.M: custom_return_type "svc.WithMap.LabelsEntry" names the entry of a map field, which is not a message: it has no Go type (give the Go name of a message in that package)`,
+		},
+		{
 			name:    "quorum call hiding a Configuration method",
 			sources: serviceProto(rpc("Nodes", "Req", "Resp", "quorumcall"), ""),
 			want:    "svc.proto:6:3: Svc.Nodes: a quorum call is a method of Configuration, which already has a method Nodes; rename the rpc",
@@ -259,6 +327,38 @@ service S { rpc M(Node) returns (Node); }`,
 	}
 }
 
+// TestRefusalServiceInImportedFileOfOneGoPackage refuses a file whose Go package has a
+// service in a file it imports, directly or through a file of another package, whose code
+// another run generates: the two generated files would still meet in one package.
+func TestRefusalServiceInImportedFileOfOneGoPackage(t *testing.T) {
+	sources := map[string]string{
+		"a.proto": `syntax = "proto3"; package p; option go_package = "example.com/p";
+service A { rpc M(ReqA) returns (ReqA); } message ReqA {}`,
+		"b.proto": `syntax = "proto3"; package p; option go_package = "example.com/p"; import "a.proto";
+service B { rpc M(ReqA) returns (ReqA); }`,
+		"q.proto": `syntax = "proto3"; package q; option go_package = "example.com/q"; import "a.proto";
+message Q { p.ReqA a = 1; }`,
+		"c.proto": `syntax = "proto3"; package p; option go_package = "example.com/p"; import "q.proto";
+service C { rpc M(q.Q) returns (q.Q); }`,
+	}
+	want := "b.proto:2:1: declares a service, and so does a.proto, which it imports, of the same Go package example.com/p; Gorums generates one Manager per package, so put one of the services in another Go package"
+	if got := refusal(t, sources, "b.proto"); got != want {
+		t.Errorf("error:\n got: %s\nwant: %s", got, want)
+	}
+	want = "c.proto:2:1: declares a service, and so does a.proto, which it imports, of the same Go package example.com/p; Gorums generates one Manager per package, so put one of the services in another Go package"
+	if got := refusal(t, sources, "c.proto"); got != want {
+		t.Errorf("error:\n got: %s\nwant: %s", got, want)
+	}
+	// The service of another package's imported file is no concern.
+	sources["q.proto"] = `syntax = "proto3"; package q; option go_package = "example.com/q"; import "a.proto";
+message Q { p.ReqA a = 1; } service S { rpc M(Q) returns (Q); }`
+	sources["d.proto"] = `syntax = "proto3"; package d; option go_package = "example.com/d"; import "q.proto";
+service D { rpc M(q.Q) returns (q.Q); }`
+	if out := generate(t, sources, "paths=source_relative", "d.proto"); len(out) != 1 {
+		t.Errorf("generated %d files, want d_gorums.pb.go", len(out))
+	}
+}
+
 // TestAcceptedNames shows the name checks refuse only real clashes: a handle-like name for
 // a type the file does not generate, and a method on the other receiver, are fine.
 func TestAcceptedNames(t *testing.T) {
@@ -267,5 +367,22 @@ func TestAcceptedNames(t *testing.T) {
 	out := generate(t, sources, "paths=source_relative", "svc.proto")
 	if _, ok := out["svc_gorums.pb.go"]; !ok {
 		t.Fatalf("no svc_gorums.pb.go in %v", out)
+	}
+}
+
+// TestUnknownParameter refuses a plugin parameter protogen does not know, such as a
+// misspelled paths, and accepts those it does.
+func TestUnknownParameter(t *testing.T) {
+	sources := serviceProto(rpc("M", "Req", "Resp"), "")
+	for _, tt := range []struct{ param, want string }{
+		{"path=source_relative", `unknown parameter "path"; protoc-gen-gorums takes only protoc-gen-go's parameters that place the files (paths, module, M<file>=<import path>)`},
+		{"paths=source_relative,plugins=grpc", `unknown parameter "plugins"; protoc-gen-gorums takes only protoc-gen-go's parameters that place the files (paths, module, M<file>=<import path>)`},
+		{"paths=source_relative,Msvc.proto=example.com/svc", ""},
+		{"module=example.com", ""},
+	} {
+		_, err := protogen.Options{ParamFunc: Param}.New(compileRequest(t, sources, tt.param, "svc.proto"))
+		if got := fmt.Sprint(err); tt.want == "" && err != nil || tt.want != "" && got != tt.want {
+			t.Errorf("parameter %s: error %v, want %q", tt.param, err, tt.want)
+		}
 	}
 }

@@ -17,6 +17,16 @@ type service struct {
 	// comment of the server interface.
 	Comments protogen.Comments
 	Methods  []*method
+
+	importPath protogen.GoImportPath
+	// declared are the exported package-level names protoc-gen-go declares in the Go package.
+	declared []string
+}
+
+// packageNames are the package-level names of the generated file's Go package: those the
+// file declares, exported or not, and those protoc-gen-go declares.
+func (s *service) packageNames() []string {
+	return append(append(s.generatedNames(), "quorumFuncs"), s.declared...)
 }
 
 // newService checks f and builds its model. It returns every problem found, each prefixed
@@ -33,7 +43,9 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 	}
 	svc := f.Services[0]
 	pkg := packageOf(plugin, f)
-	s := &service{Source: path, Package: f.GoPackageName, GoName: svc.GoName, Comments: svc.Comments.Leading}
+	s := &service{Source: path, Package: f.GoPackageName, GoName: svc.GoName, Comments: svc.Comments.Leading,
+		importPath: f.GoImportPath}
+	pkg.walkNames(func(n declaredName) { s.declared = append(s.declared, n.goName) })
 	var errs []error
 	for _, m := range svc.Methods {
 		gm, err := newMethod(pkg, m)
@@ -45,6 +57,7 @@ func newService(plugin *protogen.Plugin, f *protogen.File) (*service, error) {
 	}
 	errs = append(errs, s.checkMethodNames()...)
 	errs = append(errs, s.checkHandles()...)
+	errs = append(errs, s.checkServiceName(svc.Desc, pkg)...)
 	errs = append(errs, s.checkDeclaredNames(pkg)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -2,8 +2,17 @@ package gen
 
 import (
 	"fmt"
+	"go/token"
+	"go/types"
+	"io"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/compiler/protogen"
 )
@@ -55,17 +64,99 @@ func dispatchers(t *template.Template) template.FuncMap {
 	}
 }
 
-// qualifiers are the template functions that name Go identifiers in g. They qualify an
-// identifier only when the template prints it, so g imports exactly the packages the file
-// uses (a service without methods, for one, must not import context).
-func qualifiers(g *protogen.GeneratedFile) template.FuncMap {
+// qualifiers are the template functions that name Go identifiers through im. They qualify
+// an identifier only when the template prints it, so the file imports exactly the packages
+// it uses (a service without methods, for one, must not import context).
+func qualifiers(im *imports) template.FuncMap {
 	return template.FuncMap{
-		"gorums":  func(name string) string { return g.QualifiedGoIdent(gorumsPackage.Ident(name)) },
-		"context": func() string { return g.QualifiedGoIdent(contextPackage.Ident("Context")) },
-		"errorf":  func() string { return g.QualifiedGoIdent(fmtPackage.Ident("Errorf")) },
-		"type":    func(id protogen.GoIdent) string { return g.QualifiedGoIdent(id) },
+		"gorums":  func(name string) string { return im.qualify(gorumsPackage.Ident(name)) },
+		"context": func() string { return im.qualify(contextPackage.Ident("Context")) },
+		"errorf":  func() string { return im.qualify(fmtPackage.Ident("Errorf")) },
+		"type":    func(id protogen.GoIdent) string { return im.qualify(id) },
 		"leading": leading,
 	}
+}
+
+// templateLocals are the names the templates give receivers, parameters and local
+// variables. No import may be named like one of them: in a body where the local is in scope,
+// a type of that package (n.Req for a package n) would name the local instead.
+// TestTemplateLocals keeps the list equal to the names the generated files declare inside
+// functions.
+var templateLocals = []string{"c", "ctx", "d", "err", "f", "impl", "in", "m", "n", "nodeList", "nodes", "opts",
+	"qspec", "raw", "replies", "request", "response", "rm", "send", "srv"}
+
+// imports names the packages a generated file imports, as protogen.GeneratedFile does (the
+// last element of the import path, made a valid identifier, with a number appended when an
+// earlier import or a predeclared identifier has that name), except that it also keeps clear
+// of the names the file uses otherwise: the package-level names of its Go package and the
+// templates' locals. protogen offers no way to reserve a name, so the file is written with
+// the import block this type makes, and protogen, which then has nothing to import, only
+// formats it.
+type imports struct {
+	self  protogen.GoImportPath // the file's own package, whose identifiers need no qualifier
+	taken map[string]bool
+	names map[protogen.GoImportPath]string
+}
+
+// newImports returns the imports of a file of package self, whose other names are reserved.
+func newImports(self protogen.GoImportPath, reserved []string) *imports {
+	im := &imports{self: self, taken: make(map[string]bool), names: make(map[protogen.GoImportPath]string)}
+	for _, n := range types.Universe.Names() {
+		im.taken[n] = true
+	}
+	for _, n := range reserved {
+		im.taken[n] = true
+	}
+	return im
+}
+
+// qualify returns the string to use for id, importing its package if it is another.
+func (im *imports) qualify(id protogen.GoIdent) string {
+	if id.GoImportPath == im.self {
+		return id.GoName
+	}
+	if name, ok := im.names[id.GoImportPath]; ok {
+		return name + "." + id.GoName
+	}
+	name := goSanitized(path.Base(string(id.GoImportPath)))
+	for i, orig := 1, name; im.taken[name]; i++ {
+		name = orig + strconv.Itoa(i)
+	}
+	im.names[id.GoImportPath] = name
+	im.taken[name] = true
+	return name + "." + id.GoName
+}
+
+// block is the import declaration of the file, sorted by import path as protogen sorts it,
+// or "" if the file imports nothing.
+func (im *imports) block() string {
+	if len(im.names) == 0 {
+		return ""
+	}
+	paths := slices.Sorted(maps.Keys(im.names))
+	var b strings.Builder
+	b.WriteString("\nimport (\n")
+	for _, p := range paths {
+		fmt.Fprintf(&b, "\t%s %s\n", im.names[p], strconv.Quote(string(p)))
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
+
+// goSanitized makes s a valid Go identifier as protogen does for package names: characters
+// other than letters and digits become '_', and a '_' is prepended to a keyword or a name
+// that does not start with a letter.
+func goSanitized(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return '_'
+	}, s)
+	if r, _ := utf8.DecodeRuneInString(s); token.Lookup(s).IsKeyword() || !unicode.IsLetter(r) {
+		return "_" + s
+	}
+	return s
 }
 
 // leading renders a leading comment of the .proto file as the end of a Go doc comment: a
@@ -103,12 +194,26 @@ func leading(c protogen.Comments, indent string) string {
 	return b.String()
 }
 
-// writeService writes the generated file for s into g; protogen adds the imports and
-// formats the result as gofmt does.
+// writeService writes the generated file for s into g: the template's output with the
+// import block of the packages it names inserted after the package clause. protogen formats
+// the result as gofmt does.
 func writeService(g *protogen.GeneratedFile, s *service) error {
 	t, err := fileTemplate.Clone()
 	if err != nil {
 		return err
 	}
-	return t.Funcs(qualifiers(g)).Funcs(dispatchers(t)).ExecuteTemplate(g, "file", s)
+	im := newImports(s.importPath, append(s.packageNames(), templateLocals...))
+	var b strings.Builder
+	if err := t.Funcs(qualifiers(im)).Funcs(dispatchers(t)).ExecuteTemplate(&b, "file", s); err != nil {
+		return err
+	}
+	src := b.String()
+	clause := "\npackage " + string(s.Package) + "\n"
+	i := strings.Index(src, clause)
+	if i < 0 {
+		return fmt.Errorf("the generated file has no package clause %q", strings.TrimSpace(clause))
+	}
+	i += len(clause)
+	_, err = io.WriteString(g, src[:i]+im.block()+src[i:])
+	return err
 }

@@ -25,7 +25,9 @@
 // no protoc version: it reads "protoc        (unknown)". The work is done by package
 // internal/gorumsgen.
 //
-// gorums-gen prints nothing when it succeeds; warnings and errors go to standard error, errors
-// in .proto files as file:line:col: message, and the exit status is 1 (2 for a wrong command
-// line). Nothing is written unless every file compiles and generates.
+// When it succeeds, gorums-gen prints only the compiler's warnings (an unused import, ...), if
+// any, to standard error. Errors go there too, those in .proto files as file:line:col:
+// message, and the exit status is 1 (2 for a wrong command line). Nothing is written unless
+// every file compiles and generates. As protoc does, it refuses a file that an earlier import
+// path shadows (-I a -I b b/x.proto, when a/x.proto exists, would compile a/x.proto).
 package main

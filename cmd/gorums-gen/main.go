@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/quorumcall/gorums/internal/gorumsgen"
@@ -51,7 +53,11 @@ func run(args []string, stderr io.Writer) int {
 		opts.Paths = ""
 	}
 	opts.Warn = func(w string) { fmt.Fprintln(stderr, w) }
-	files, err := gorumsgen.Generate(opts, flags.Args()...)
+	err := checkShadowed(opts.ImportPaths, flags.Args())
+	var files []gorumsgen.File
+	if err == nil {
+		files, err = gorumsgen.Generate(opts, flags.Args()...)
+	}
 	if err == nil {
 		err = gorumsgen.Write(*out, files)
 	}
@@ -60,4 +66,52 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkShadowed refuses, as protoc does, a file on disk that the import paths do not find
+// under its name: the file is named by its path relative to the first import path that
+// contains it, and the compiler looks that name up in the import paths in order, so an
+// earlier one that has a file of the name would be compiled instead (-I a -I b b/x.proto
+// compiles a/x.proto if there is one).
+func checkShadowed(importPaths, files []string) error {
+	if len(importPaths) == 0 {
+		importPaths = []string{"."}
+	}
+	var errs []error
+	for _, file := range files {
+		info, err := os.Stat(file)
+		if err != nil {
+			continue // not a file on disk: a name the import paths resolve, if any
+		}
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return err
+		}
+		name, dir := "", ""
+		for _, d := range importPaths {
+			ad, err := filepath.Abs(d)
+			if err != nil {
+				return err
+			}
+			if rel, err := filepath.Rel(ad, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				name, dir = rel, d
+				break
+			}
+		}
+		if name == "" {
+			continue // in no import path, which the compiler reports
+		}
+		for _, d := range importPaths {
+			if d == dir {
+				break
+			}
+			found := filepath.Join(d, name)
+			if other, err := os.Stat(found); err == nil && !os.SameFile(info, other) {
+				errs = append(errs, fmt.Errorf("%s: input is shadowed in the import paths by %s, which has the same name %s; give that file instead, or put -I %s before -I %s",
+					file, found, filepath.ToSlash(name), dir, d))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

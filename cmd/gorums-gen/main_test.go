@@ -125,6 +125,38 @@ service S {
 	}
 }
 
+// TestShadowedInput refuses, as protoc does, a file that an earlier import path shadows:
+// with -I a -I b, b/x.proto is named x.proto, which the compiler would find as a/x.proto.
+func TestShadowedInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		writeFile(t, filepath.Join(dir, d, "x.proto"), `syntax = "proto3";
+package `+d+`;
+option go_package = "example.com/`+d+`";
+service S { rpc M(R) returns (R); }
+message R {}
+`)
+	}
+	t.Chdir(dir)
+	want := "b/x.proto: input is shadowed in the import paths by a/x.proto, which has the same name x.proto; give that file instead, or put -I b before -I a\n"
+	if stderr, code := gorumsGen(t, "-I", "a", "-I", "b", "-out", "out", "b/x.proto"); code != 1 || stderr != want {
+		t.Errorf("exit status %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+	if _, err := os.Stat("out"); err == nil {
+		t.Errorf("a failed run wrote %v", keys(tree(t, "out")))
+	}
+	for _, args := range [][]string{
+		{"-I", "b", "-I", "a", "b/x.proto"},
+		{"-I", "a", "-I", "b", "a/x.proto"},
+		{"-I", ".", "-I", "a", "b/x.proto"}, // named b/x.proto, which a does not have
+	} {
+		out := t.TempDir()
+		if stderr, code := gorumsGen(t, append([]string{"-out", out}, args...)...); code != 0 || stderr != "" {
+			t.Errorf("gorums-gen %q: exit status %d, stderr %q; want 0 and silence", args, code, stderr)
+		}
+	}
+}
+
 // TestNoImportPathsNeeded compiles, with no -I at all, a file in the current directory that
 // imports gorums.proto (as Gorums v0.7 files do) and a well-known type, and writes both files
 // beside it, silently.

@@ -28,7 +28,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "protoc-gen-gorums: this is a protoc plugin; run it through protoc with --gorums_out (or pass --version)")
 		os.Exit(2)
 	}
-	protogen.Options{}.Run(gen.Generate)
+	protogen.Options{ParamFunc: gen.Param}.Run(gen.Generate)
 }
 
 // version is the module version the plugin was built from: a release tag when installed
