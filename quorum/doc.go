@@ -28,7 +28,9 @@
 // the rule is reached.
 //
 // A reply's key comes from a function of the reply, usually a getter as a method expression
-// such as (*State).GetTimestamp. Ties are broken by the lowest node ID, so the result depends
+// such as (*State).GetTimestamp. Keys are ordered as cmp.Compare orders them (a float NaN
+// below every other value, and equal to another NaN). Ties are broken by the lowest node ID,
+// so the result depends
 // on the replies alone, never on the order a map is walked in; a function returns the reply
 // of one node as it is, never a merged or copied one.
 //

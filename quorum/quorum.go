@@ -124,7 +124,9 @@ func newest[Resp any, K cmp.Ordered](replies map[uint32]Resp, key func(Resp) K) 
 	)
 	for id, reply := range replies {
 		k := key(reply)
-		if !found || cmp.Less(bestKey, k) || (k == bestKey && id < bestID) {
+		// cmp.Compare, not ==: NaN keys are equal to each other there, so ties among them
+		// are broken by node ID too.
+		if c := cmp.Compare(k, bestKey); !found || c > 0 || (c == 0 && id < bestID) {
 			bestID, bestKey, found = id, k, true
 		}
 	}

@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -171,4 +172,28 @@ func TestDeterministic(t *testing.T) {
 	if want[0] != rs[1] || want[1] != rs[1] || want[2] != rs[1] || want[3] != rs[1] {
 		t.Errorf("got %v, want node 1's reply from each", want)
 	}
+}
+
+// Float keys that are NaN tie as well (keys are ordered as cmp.Compare orders them): the
+// lowest node ID wins, whatever the map's order.
+func TestNewestNaNKeys(t *testing.T) {
+	rs := map[uint32]float64{}
+	for id := uint32(1); id <= 8; id++ {
+		rs[id] = math.NaN()
+	}
+	self := func(f float64) float64 { return f }
+	for range 200 {
+		if got := newestID(rs, self); got != 1 {
+			t.Fatalf("Newest picked node %d of the NaN keys, want 1", got)
+		}
+	}
+}
+
+// newestID is the node ID of newest's pick.
+func newestID(rs map[uint32]float64, key func(float64) float64) uint32 {
+	tagged := make(map[uint32]uint32, len(rs))
+	for id := range rs {
+		tagged[id] = id
+	}
+	return newest(tagged, func(id uint32) float64 { return key(rs[id]) })
 }
