@@ -20,6 +20,31 @@ func buildPlugin(t *testing.T, dir string) string {
 	return bin
 }
 
+// TestPluginAtGuidePath: the plugin also installs from cmd/protoc-gen-gorums, the path of the
+// user guide's go install, and answers as the one from gen/protoc-gen-gorums does.
+func TestPluginAtGuidePath(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "guide-plugin")
+	goBuild(t, "..", "-o", bin, "./cmd/protoc-gen-gorums")
+	req, err := proto.Marshal(compileRequest(t, nil, "paths=source_relative", "storage.proto"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("plugin: %v\n%s", err, stderr.String())
+	}
+	resp := &pluginpb.CodeGeneratorResponse{}
+	if err := proto.Unmarshal(stdout.Bytes(), resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Error != nil || len(resp.File) != 1 || resp.File[0].GetContent() != readFile(t, "testdata/golden/storage.golden") {
+		t.Fatalf("cmd/protoc-gen-gorums: error %q, %d files, or output not the golden file", resp.GetError(), len(resp.File))
+	}
+}
+
 // goBuild runs go build with args in dir, offline.
 func goBuild(t *testing.T, dir string, args ...string) {
 	t.Helper()
