@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,11 +38,15 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	members []*member // guarded by mu; what a member points to is replaced, never changed in place
+	// clients are the managers made with NewManager, whose nodes Stop waits to see a stopped
+	// server go (guarded by mu).
+	clients []func(id uint32) (*manager.Node, bool)
 }
 
 // member is server i's slot. Its fields are guarded by the cluster's mu; the gate is shared
 // with the connections of the member's listener.
 type member struct {
+	op     sync.Mutex // held by Stop and Restart, so that they take turns on one member
 	gate   *gate
 	srv    Server            // nil while stopped
 	served chan struct{}     // closed when srv's Serve has returned
@@ -215,10 +220,22 @@ func (c *Cluster) Server(i int) Server {
 }
 
 // Stop stops server i at once, as a crash would: its connections close and calls to it
-// fail. Stopping a stopped server does nothing. It waits for the server's Serve to return.
+// fail. Stopping a stopped server does nothing. It waits for the server's Serve to return,
+// and for the managers made with NewManager to see the server gone: their node for it
+// (the one of ID NodeID(i)) is no longer connected when Stop returns, so that after a
+// Restart, Node.WaitConnected waits for the new server.
 func (c *Cluster) Stop(i int) {
 	c.mu.Lock()
 	m := c.members[i]
+	c.mu.Unlock()
+	m.op.Lock()
+	defer m.op.Unlock()
+	c.stop(i, m)
+}
+
+// stop is Stop, with m.op held.
+func (c *Cluster) stop(i int, m *member) {
+	c.mu.Lock()
 	srv, served, errp, lis := m.srv, m.served, m.err, m.lis
 	m.srv, m.mem, m.lis = nil, nil, nil
 	c.mu.Unlock()
@@ -231,17 +248,32 @@ func (c *Cluster) Stop(i int) {
 	if err := *errp; err != nil && !errors.Is(err, net.ErrClosed) {
 		c.t.Errorf("gorumstest: server %d (%s): Serve: %v", i, c.addrs[i], err)
 	}
+	c.mu.Lock()
+	clients := slices.Clone(c.clients)
+	c.mu.Unlock()
+	// The connections are closed; the clients' streams end as soon as their receivers read
+	// that. Bounded, for a client that is itself stuck.
+	deadline := time.Now().Add(DefaultRestartTimeout)
+	for _, node := range clients {
+		n, ok := node(c.NodeID(i))
+		for ok && n.Connected() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 // Restart stops server i if it runs, then starts a new one, made by newServer(i), at the
 // same address and not hung. On loopback it retries listening until DefaultRestartTimeout
 // while the old server's port is still held, and fails the test if the port stays taken.
+// Restarts and stops of one server take turns.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
-	c.Stop(i)
 	c.mu.Lock()
 	m := c.members[i]
 	c.mu.Unlock()
+	m.op.Lock()
+	defer m.op.Unlock()
+	c.stop(i, m)
 	m.gate.reopen()
 	deadline := time.Now().Add(DefaultRestartTimeout)
 	for {
@@ -291,6 +323,13 @@ func (c *Cluster) stopAll() {
 func NewManager[M any](t testing.TB, c *Cluster, newManager func(...manager.Option) M, opts ...manager.Option) M {
 	t.Helper()
 	mgr := newManager(append(c.ManagerOptions(), opts...)...)
+	if raw, ok := any(mgr).(interface {
+		Node(id uint32) (*manager.Node, bool)
+	}); ok { // a generated manager has its raw manager's Node
+		c.mu.Lock()
+		c.clients = append(c.clients, raw.Node)
+		c.mu.Unlock()
+	}
 	switch m := any(mgr).(type) {
 	case interface{ Close() error }:
 		t.Cleanup(func() { _ = m.Close() })

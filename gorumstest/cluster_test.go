@@ -267,3 +267,49 @@ func TestStopServerHungBeforeConnecting(t *testing.T) {
 		// Server 1's connection is up: the cleanup stops it hung.
 	})
 }
+
+// TestWaitConnectedAfterRestart: the README's recipe. Stop returns once the managers made
+// with NewManager see the server gone, so that after Restart, Node.WaitConnected waits for
+// the new server, and the next call reaches it.
+func TestWaitConnectedAfterRestart(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...gorumstest.Option) {
+		c, _, cfg := start(t, 3, 2, opts...)
+		ctx := testCtx(t)
+		node := nodeOf(t, c, cfg, 2)
+		for round := range 20 {
+			c.Restart(2)
+			if node.Connected() {
+				t.Fatalf("round %d: the node is still connected to the stopped server after Restart", round)
+			}
+			if err := node.WaitConnected(ctx); err != nil {
+				t.Fatalf("round %d: WaitConnected: %v", round, err)
+			}
+			r, err := node.Ordered(ctx, &ts.Request{})
+			if want := fmt.Sprintf("2/%d", round+2); err != nil || r.GetServer() != want {
+				t.Fatalf("round %d: after Restart and WaitConnected: %v, %v; want the reply of %s", round, r, err, want)
+			}
+		}
+	})
+}
+
+// TestConcurrentRestarts: Restart and Stop of one server from several goroutines take turns;
+// every server they start is stopped (goleak checks), and the last one serves.
+func TestConcurrentRestarts(t *testing.T) {
+	c, _, cfg := start(t, 1, 1, gorumstest.WithBufconn())
+	var wg sync.WaitGroup
+	for k := range 8 {
+		wg.Go(func() {
+			if k%4 == 3 {
+				c.Stop(0)
+			} else {
+				c.Restart(0)
+			}
+		})
+	}
+	wg.Wait()
+	c.Restart(0)
+	ctx := testCtx(t)
+	if got := answerer(t, ctx, nodeOf(t, c, cfg, 0)); got == "" {
+		t.Fatal("no server answered after the restarts")
+	}
+}
