@@ -55,6 +55,7 @@
 // stream, so running handlers see their context end, and waits for them to return.
 // GracefulStop lets running handlers finish and their replies go out before it ends the
 // streams; requests that arrive meanwhile get Unavailable. After WithGracefulStopTimeout
-// (10 s by default) it stops hard, as Stop does, so a handler that does not return or a client
-// that does not read cannot keep it from returning.
+// (10 s by default) it stops hard, as Stop does: a client that does not read cannot keep it
+// from returning, and a handler still running sees its context end. Both wait for handlers
+// to return, so a handler that ignores its context and never returns holds them up.
 package server

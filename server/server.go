@@ -140,7 +140,9 @@ func (s *Server) Stop() {
 // gets Unavailable), lets each stream's running handlers finish and their replies go out,
 // then ends the streams and waits as Stop does. If that takes longer than the
 // WithGracefulStopTimeout grace (10 s by default), because a handler does not return or a
-// client does not read its replies, it stops hard as Stop does: GracefulStop always returns.
+// client does not read its replies, it stops hard as Stop does: the handlers' contexts end,
+// and it returns once they have returned (a handler that ignores its context holds it up,
+// as it holds Stop up).
 func (s *Server) GracefulStop() {
 	s.drainOnce.Do(func() { close(s.drain) })
 	stopped := make(chan struct{})

@@ -209,8 +209,34 @@ func (s *stream) dispatch(m *wire.Message) bool {
 	}
 	seq := s.lock.lend()
 	defer s.handlers.Leave()
+	returned := false
+	defer func() {
+		if !returned {
+			s.goexited(seq, out, h.kind == OneWay)
+		}
+	}()
 	s.run(h, ServerCtx{Context: ctx, lock: &s.lock, seq: seq}, req, out)
+	returned = true
 	return s.lock.returned(seq)
+}
+
+// goexited handles a handler that ended its goroutine with runtime.Goexit (as t.FailNow does)
+// instead of returning or panicking: its call gets Internal, and if the goroutine was the
+// stream's receive loop (the handler had not called Release), the stream ends with Internal,
+// since no goroutine receives for it any more; otherwise its receive loop goes on elsewhere
+// and only the call fails (a one-way call has no reply).
+//
+//go:noinline
+func (s *stream) goexited(seq uint64, out replier, oneWay bool) {
+	err := status.Errorf(codes.Internal, "gorums: the handler of %s ended its goroutine (runtime.Goexit) without returning", out.method)
+	s.log.Error("handler called runtime.Goexit", logfield.Method(out.method))
+	if s.lock.returned(seq) {
+		s.end(status.Errorf(codes.Internal, "%s; stream closed", status.Convert(err).Message()))
+		return
+	}
+	if !oneWay {
+		_ = out.send(nil, err)
+	}
 }
 
 // takeOver starts a new receive loop for a handler that released the lock.
