@@ -122,31 +122,9 @@ func TestBatchesBetweenGorumsPeers(t *testing.T) {
 				t.Fatalf("the first call's request counted %d times", sent.envelopes.Load())
 			}
 			sent.reset()
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				if i <= 1 {
-					wg.Go(func() { errs <- orderedEcho(ctx, node, uint64(i), value) })
-					// The first request is in the server's handler before the others go; the
-					// second, sent while the first call is in flight, goes alone.
-					if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() > int64(i) }); err != nil {
-						t.Fatalf("request %d was never sent", i)
-					}
-					continue
-				}
-				wg.Go(func() { errs <- orderedEcho(ctx, node, uint64(i), value) })
-			}
-			if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() == n }); err != nil {
-				t.Fatalf("%d of %d requests sent", sent.envelopes.Load(), n)
-			}
-			close(release)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			// The first request is in the server's handler before the others go; the second,
+			// sent while the first call is in flight, goes alone.
+			queueBehindFirst(t, ctx, node, n, 2, value, &sent, release)
 			messages := sent.messages.Load()
 			if tc.wantBatch && messages >= n {
 				t.Fatalf("%d requests in %d gRPC messages: no batch", n, messages)
@@ -174,6 +152,36 @@ func TestBatchesBetweenGorumsPeers(t *testing.T) {
 				t.Fatalf("the server handled %d requests, the first after the first call %d", len(handled), handled[1])
 			}
 		})
+	}
+}
+
+// queueBehindFirst makes n ordered RPCs of value to node at once, so that their requests queue
+// at the client: the first alone requests (numbered from 0) one after another, each once the
+// one before was sent, then the rest together. The server holds request 0 until release is
+// closed, which queueBehindFirst does once all n requests were sent (sent counts what the
+// client sends, reset before). Every call must succeed.
+func queueBehindFirst(t *testing.T, ctx context.Context, node *ts.Node, n, alone int, value string, sent *frameCounter, release chan struct{}) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs <- orderedEcho(ctx, node, uint64(i), value) })
+		if i < alone {
+			if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() > int64(i) }); err != nil {
+				t.Fatalf("request %d was never sent", i)
+			}
+		}
+	}
+	if err := ts.Poll(20*time.Second, func() bool { return sent.envelopes.Load() == int64(n) }); err != nil {
+		t.Fatalf("%d of %d requests sent", sent.envelopes.Load(), n)
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

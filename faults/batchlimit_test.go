@@ -2,7 +2,6 @@ package faults
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,26 +62,7 @@ func TestBatchesWithinPeerLimit(t *testing.T) {
 			requests.reset()
 			replies.reset()
 
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			wg.Go(func() { errs <- orderedEcho(ctx, node, 0, value) })
-			if err := ts.Poll(20*time.Second, func() bool { return requests.envelopes.Load() == 1 }); err != nil {
-				t.Fatal("the first request was never sent")
-			}
-			for i := 1; i < n; i++ {
-				wg.Go(func() { errs <- orderedEcho(ctx, node, uint64(i), value) })
-			}
-			if err := ts.Poll(20*time.Second, func() bool { return requests.envelopes.Load() == n }); err != nil {
-				t.Fatalf("%d of %d requests sent", requests.envelopes.Load(), n)
-			}
-			close(release)
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			queueBehindFirst(t, ctx, node, n, 1, value, &requests, release)
 			for _, c := range []struct {
 				what string
 				fc   *frameCounter

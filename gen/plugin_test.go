@@ -20,31 +20,6 @@ func buildPlugin(t *testing.T, dir string) string {
 	return bin
 }
 
-// TestPluginAtGuidePath: the plugin also installs from cmd/protoc-gen-gorums, the path of the
-// user guide's go install, and answers as the one from gen/protoc-gen-gorums does.
-func TestPluginAtGuidePath(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "guide-plugin")
-	goBuild(t, "..", "-o", bin, "./cmd/protoc-gen-gorums")
-	req, err := proto.Marshal(compileRequest(t, nil, "paths=source_relative", "storage.proto"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("plugin: %v\n%s", err, stderr.String())
-	}
-	resp := &pluginpb.CodeGeneratorResponse{}
-	if err := proto.Unmarshal(stdout.Bytes(), resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Error != nil || len(resp.File) != 1 || resp.File[0].GetContent() != readFile(t, "testdata/golden/storage.golden") {
-		t.Fatalf("cmd/protoc-gen-gorums: error %q, %d files, or output not the golden file", resp.GetError(), len(resp.File))
-	}
-}
-
 // goBuild runs go build with args in dir, offline.
 func goBuild(t *testing.T, dir string, args ...string) {
 	t.Helper()
@@ -59,30 +34,39 @@ func goBuild(t *testing.T, dir string, args ...string) {
 // TestPluginMain runs the built plugin as protoc would, with a request on stdin, and checks
 // it is silent, answers with the golden output, and supports --version.
 func TestPluginMain(t *testing.T) {
-	bin := buildPlugin(t, t.TempDir())
+	dir := t.TempDir()
+	bin := buildPlugin(t, dir)
+	// The plugin also installs from cmd/protoc-gen-gorums, the path of the user guide's go
+	// install: the same program.
+	guideBin := filepath.Join(dir, "guide-plugin")
+	goBuild(t, "..", "-o", guideBin, "./cmd/protoc-gen-gorums")
 
 	req, err := proto.Marshal(compileRequest(t, nil, "paths=source_relative", "storage.proto"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("plugin: %v\n%s", err, stderr.String())
-	}
-	if stderr.Len() != 0 {
-		t.Errorf("plugin wrote to stderr on success: %q", stderr.String())
-	}
-	resp := &pluginpb.CodeGeneratorResponse{}
-	if err := proto.Unmarshal(stdout.Bytes(), resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Error != nil || len(resp.File) != 1 || resp.File[0].GetName() != "storage_gorums.pb.go" {
-		t.Fatalf("unexpected response: error %q, %d files", resp.GetError(), len(resp.File))
-	}
-	if want := readFile(t, "testdata/golden/storage.golden"); resp.File[0].GetContent() != want {
-		t.Errorf("plugin output differs from the golden file\n%s", firstDifference(resp.File[0].GetContent(), want))
+	for _, b := range []string{bin, guideBin} {
+		stdout.Reset()
+		stderr.Reset()
+		cmd := exec.Command(b)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v\n%s", filepath.Base(b), err, stderr.String())
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("%s wrote to stderr on success: %q", filepath.Base(b), stderr.String())
+		}
+		resp := &pluginpb.CodeGeneratorResponse{}
+		if err := proto.Unmarshal(stdout.Bytes(), resp); err != nil {
+			t.Fatal(err)
+		}
+		if resp.Error != nil || len(resp.File) != 1 || resp.File[0].GetName() != "storage_gorums.pb.go" {
+			t.Fatalf("%s: unexpected response: error %q, %d files", filepath.Base(b), resp.GetError(), len(resp.File))
+		}
+		if want := readFile(t, "testdata/golden/storage.golden"); resp.File[0].GetContent() != want {
+			t.Errorf("%s output differs from the golden file\n%s", filepath.Base(b), firstDifference(resp.File[0].GetContent(), want))
+		}
 	}
 
 	// A misspelled parameter fails the plugin, as it fails protoc-gen-go.
@@ -92,7 +76,7 @@ func TestPluginMain(t *testing.T) {
 	}
 	stdout.Reset()
 	stderr.Reset()
-	cmd = exec.Command(bin)
+	cmd := exec.Command(bin)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(bad), &stdout, &stderr
 	wantErr := `protoc-gen-gorums: unknown parameter "path"; protoc-gen-gorums takes only protoc-gen-go's parameters that place the files (paths, module, M<file>=<import path>)` + "\n"
 	if err := cmd.Run(); err == nil || stderr.String() != wantErr {
