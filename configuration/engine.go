@@ -69,6 +69,30 @@ type call[Req, Resp proto.Message, Out any] struct {
 	outcomes []func(manager.CallOutcome)
 	// queuedOnly: a one-way call that returned once its messages were queued.
 	queuedOnly bool
+	// returns says which error the call type returns for the collector's: so that the
+	// interceptors' outcome functions are told that one.
+	returns returnedErr
+}
+
+// returnedErr says which error a call type returns for the collector's error.
+type returnedErr uint8
+
+const (
+	returnsCollected returnedErr = iota // as collected (quorum, async, correctable calls)
+	returnsRPC                          // an ordered RPC's (rpcError)
+	returnsNone                         // none: a one-way call
+)
+
+// returnedError is the error the call returns for err, the collector's, given the call's
+// context (the interceptors' included).
+func (c *call[Req, Resp, Out]) returnedError(ctx context.Context, err error) error {
+	switch c.returns {
+	case returnsRPC:
+		return rpcError(ctx, c.cfg.actors[0].ID(), c.repliedWithStatus, err)
+	case returnsNone:
+		return nil
+	}
+	return err
 }
 
 // startCall encodes the request, puts it into each node actor's mailbox and returns the call,
@@ -164,8 +188,12 @@ func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
 		return c.out, c.err
 	}
 	c.out, c.err = c.loop(onBetter)
+	ctx := c.h.Context()
 	c.h.Finish(c.err == nil)
 	c.h.Release()
+	if c.err != nil {
+		c.err = c.returnedError(ctx, c.err)
+	}
 	c.tellOutcome()
 	if ce := c.log.Check(zap.DebugLevel, "call done"); ce != nil {
 		// A one-way call has no quorum to reach: it succeeded if every message went out.
@@ -349,8 +377,8 @@ func (c *call[Req, Resp, Out]) intercept(ctx context.Context, r request[Req]) (c
 	for i, a := range c.cfg.actors {
 		info.NodeIDs[i] = a.ID()
 	}
-	for _, ic := range ics {
-		next, outcome, err := ic(ctx, info)
+	for i, ic := range ics {
+		next, outcome, err := callInterceptor(ic, ctx, info, i)
 		if outcome != nil {
 			c.outcomes = append(c.outcomes, outcome)
 		}
@@ -383,6 +411,33 @@ func (c *call[Req, Resp, Out]) tellOutcome() {
 		}
 	}
 	for i := len(c.outcomes) - 1; i >= 0; i-- {
-		c.outcomes[i](o)
+		c.tellOne(c.outcomes[i], o)
 	}
+}
+
+// tellOne gives one outcome function the outcome. It is user code, run on the collector's
+// goroutine (for async and correctable calls one of the call's own), so a panic in it is
+// contained there, and logged, as a quorum function's is.
+func (c *call[Req, Resp, Out]) tellOne(outcome func(manager.CallOutcome), o manager.CallOutcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("client interceptor's outcome function panicked", logfield.Method(c.method),
+				logfield.Panic(p), zap.ByteString("stack", debug.Stack()))
+		}
+	}()
+	outcome(o)
+}
+
+// callInterceptor runs interceptor i before a call. A panic in it refuses the call with
+// Internal, as an error it returned would.
+func callInterceptor(ic manager.ClientInterceptor, ctx context.Context, info manager.CallInfo, i int) (
+	next context.Context, outcome func(manager.CallOutcome), err error,
+) {
+	defer func() {
+		if p := recover(); p != nil {
+			next, outcome = nil, nil
+			err = status.Errorf(codes.Internal, "gorums: client interceptor %d of %s panicked: %v", i, info.Method, p)
+		}
+	}()
+	return ic(ctx, info)
 }

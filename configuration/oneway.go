@@ -80,6 +80,7 @@ func oneWay[Req proto.Message](ctx context.Context, c Configuration, method stri
 		r.mode = failFull
 	}
 	cl := startCall[Req, Req, struct{}](ctx, c, r, nil, nil)
+	cl.returns = returnsNone
 	if !o.noSendWaiting {
 		_, _ = cl.collect(nil)
 		return

@@ -21,22 +21,29 @@ func RPCCall[Req, Resp proto.Message](ctx context.Context, n *manager.Node, meth
 		return zero, err
 	}
 	cl := startCall[Req, Resp, Resp](ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: waitForRoom}, firstReply[Req, Resp], nil)
+	cl.returns = returnsRPC
 	out, err := cl.collect(nil)
-	if err == nil {
-		return out, nil
+	if err != nil {
+		return zero, err
 	}
+	return out, nil
+}
+
+// rpcError is the error an ordered RPC returns for the collector's err: the context's (the
+// call's, which interceptors may have given a deadline), the handler's status error as the
+// handler made it, or the node's error.
+func rpcError(ctx context.Context, nodeID uint32, repliedWithStatus bool, err error) error {
 	if ctx.Err() != nil {
-		return zero, ctxError{nodeID: n.ID(), err: ctx.Err()}
+		return ctxError{nodeID: nodeID, err: ctx.Err()}
 	}
 	var qcErr QuorumCallError
 	if errors.As(err, &qcErr) && len(qcErr.Errors) == 1 {
-		cause := qcErr.Errors[0].Cause
-		if cl.repliedWithStatus {
-			return zero, cause // the handler's error, as the handler made it
+		if repliedWithStatus {
+			return qcErr.Errors[0].Cause // the handler's error, as the handler made it
 		}
-		return zero, qcErr.Errors[0]
+		return qcErr.Errors[0]
 	}
-	return zero, err
+	return err
 }
 
 // firstReply is the quorum function of a single-node call: its one reply is the result.

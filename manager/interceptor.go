@@ -11,7 +11,9 @@ import (
 type CallInfo struct {
 	// Method is the full name of the called method: package.Service.Method.
 	Method string
-	// NodeIDs are the IDs of the nodes the call goes to, in increasing order.
+	// NodeIDs are the IDs of the configuration's nodes the call is made on, in increasing
+	// order. A per-node call's function may still leave some of them out; the outcome's
+	// Replies and Errors say which nodes took part.
 	NodeIDs []uint32
 	// Request is the call's request (for per-node calls, the one the per-node function is
 	// given). Interceptors must not modify it.
@@ -26,7 +28,8 @@ type CallOutcome struct {
 	Errors map[uint32]error
 	// Latency is the time from the call's start to its end.
 	Latency time.Duration
-	// Err is the call's error: nil if it succeeded (for one-way calls, always nil).
+	// Err is the error the call returned: nil if it succeeded (for one-way calls, always
+	// nil, unless an interceptor refused the call).
 	Err error
 }
 
@@ -39,7 +42,9 @@ type CallOutcome struct {
 // correctable calls, not the caller's).
 //
 // Interceptors run in the order given to WithInterceptors; the outcome functions in reverse
-// order. They must be safe for concurrent use and quick: they run on every call's path.
+// order. They must be safe for concurrent use and quick: they run on every call's path. A
+// panic is contained: an interceptor that panics refuses the call with Internal (the ones
+// before it are told), and a panicking outcome function is logged at Error and skipped.
 type ClientInterceptor func(ctx context.Context, call CallInfo) (context.Context, func(CallOutcome), error)
 
 // WithInterceptors adds client interceptors to the manager; see ClientInterceptor.
