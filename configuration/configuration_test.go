@@ -117,6 +117,8 @@ func TestWithNodeListErrors(t *testing.T) {
 		{"missing port", []string{"127.0.0.1"}, "127.0.0.1"},
 		{"bad port", []string{"127.0.0.1:http2x"}, "127.0.0.1:http2x"},
 		{"port 0", []string{"127.0.0.1:1001", "127.0.0.1:0"}, "port 0"},
+		{"loopback and no host", []string{"127.0.0.1:1004", ":1004"}, "listed twice"},
+		{"loopback and unspecified host", []string{"0.0.0.0:1004", "127.0.0.1:1004"}, "listed twice"},
 	}
 	if _, r1, err1 := manager.NodeID("localhost:1003"); err1 == nil {
 		if _, r2, _ := manager.NodeID("127.0.0.1:1003"); r1 == r2 {

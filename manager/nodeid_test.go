@@ -72,3 +72,19 @@ func TestNodeIDErrors(t *testing.T) {
 		})
 	}
 }
+
+// An unspecified host dials this host's loopback: it names the same server as the loopback
+// address, with the same ID, so that one server is not counted twice.
+func TestNodeIDUnspecifiedHost(t *testing.T) {
+	for _, tc := range []struct{ addr, same string }{
+		{":9080", "127.0.0.1:9080"},
+		{"0.0.0.0:9080", "127.0.0.1:9080"},
+		{"[::]:9080", "[::1]:9080"},
+	} {
+		id, resolved, err := NodeID(tc.addr)
+		want, wantResolved, _ := NodeID(tc.same)
+		if err != nil || id != want || resolved != wantResolved {
+			t.Errorf("NodeID(%q) = %d, %q, %v; want %d, %q as for %s", tc.addr, id, resolved, err, want, wantResolved, tc.same)
+		}
+	}
+}
