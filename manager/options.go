@@ -160,7 +160,9 @@ func WithSendBufferSize(size uint) Option {
 }
 
 // WithMetadata sets gRPC metadata sent to every node when its stream opens; handlers see it
-// through metadata.FromIncomingContext.
+// through metadata.FromIncomingContext. Keys are sent in lower case, as gRPC requires; the
+// keys gorums-batch and gorums-batch-limit are Gorums' own and are not sent from here (the
+// same holds for WithPerNodeMetadata).
 func WithMetadata(md metadata.MD) Option {
 	return optionFunc(func(o *options) { o.metadata = md.Copy() })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,10 +227,27 @@ func (a *actorState) streamMetadata() metadata.MD {
 	if a.cfg.PerNodeMD != nil {
 		md = metadata.Join(md, a.cfg.PerNodeMD(a.node.id))
 	}
+	md = ownKeysOnly(md)
 	if a.cfg.Batching {
 		md = announceBatching(md)
 	}
 	return md
+}
+
+// ownKeysOnly returns the user's stream metadata as gRPC can send it: keys in lower case (gRPC
+// refuses a key with an upper-case letter, failing the stream, and the key of a literal
+// metadata.MD may have one), without the keys of the batching negotiation, which are
+// Gorums' own (a user's value there would change how the server frames its replies).
+func ownKeysOnly(md metadata.MD) metadata.MD {
+	out := make(metadata.MD, len(md)+2)
+	for k, vs := range md {
+		k = strings.ToLower(k)
+		if k == wire.BatchKey || k == wire.BatchLimitKey {
+			continue
+		}
+		out[k] = append(out[k], vs...)
+	}
+	return out
 }
 
 // install makes stream the node's stream and starts its receiver.

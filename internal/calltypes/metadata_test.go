@@ -164,3 +164,35 @@ func TestTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataKeysSendable: a literal metadata.MD may have upper-case keys, which gRPC refuses
+// to send (the stream would never open); they are sent in lower case. The keys of the batching
+// negotiation are Gorums' own: a user's value there is not sent, so the server's replies are
+// framed as negotiated.
+func TestMetadataKeysSendable(t *testing.T) {
+	c := newCluster(t, 1, setup{insecure: true, mgrOpts: []gorums.ManagerOption{
+		gorums.WithMetadata(metadata.MD{"Token": {"x"}, "gorums-batch-limit": {"10"}}),
+		gorums.WithPerNodeMetadata(func(uint32) metadata.MD { return metadata.MD{"Node-Name": {"one"}, "gorums-batch": {"7"}} }),
+	}})
+	ctx := testCtx(t)
+	if _, err := c.cfg.QuorumCall(ctx, &Request{Value: "md", Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	arrivals := c.srvs[0].Arrivals()
+	if len(arrivals) != 1 {
+		t.Fatalf("%d arrivals", len(arrivals))
+	}
+	md := arrivals[0].MD
+	if got := md.Get("token"); len(got) != 1 || got[0] != "x" {
+		t.Errorf("token = %q, want [x]", got)
+	}
+	if got := md.Get("node-name"); len(got) != 1 || got[0] != "one" {
+		t.Errorf("node-name = %q, want [one]", got)
+	}
+	if got := md.Get("gorums-batch-limit"); slices.Contains(got, "10") {
+		t.Errorf("gorums-batch-limit = %q: the user's value was sent", got)
+	}
+	if got := md.Get("gorums-batch"); slices.Contains(got, "7") {
+		t.Errorf("gorums-batch = %q: the user's value was sent", got)
+	}
+}
