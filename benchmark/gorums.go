@@ -104,8 +104,12 @@ func (c *gorumsClient) op(ctx context.Context, bench Benchmark) (*Op, error) {
 }
 
 // stats returns the sum of every server's counters. Stats is an ordered RPC, so each server
-// reports after handling every message this client sent it before.
+// reports after handling every message this client sent it before. It waits at most runGrace,
+// so that a server that stopped answering (a stopped process, say) fails the run, named,
+// instead of hanging it.
 func (c *gorumsClient) stats(ctx context.Context) (*benchpb.ServerStats, error) {
+	ctx, cancel := context.WithTimeout(ctx, runGrace)
+	defer cancel()
 	sum := &benchpb.ServerStats{}
 	for _, n := range c.cfg.Nodes() {
 		s, err := n.Stats(ctx, &benchpb.StatsRequest{})

@@ -305,7 +305,11 @@ func (c *streamClient) oneway(ctx context.Context) (*Op, error) {
 	}
 	finish := func(ctx context.Context) (uint64, error) {
 		defer cancel()
-		stop := context.AfterFunc(ctx, cancel) // CloseAndRecv waits for the server; ctx bounds it
+		// CloseAndRecv waits for the server; ctx, and runGrace for a server that stopped
+		// answering, bound it.
+		ctx, cancelWait := context.WithTimeout(ctx, runGrace)
+		defer cancelWait()
+		stop := context.AfterFunc(ctx, cancel)
 		defer stop()
 		var (
 			delivered uint64

@@ -256,8 +256,12 @@ func parseBaselines(s string) ([]benchmark.System, error) {
 	if strings.TrimSpace(s) == "none" {
 		return nil, nil
 	}
+	names := splitList(s)
+	if len(names) == 0 {
+		return nil, errors.New("no baseline (have unary, stream, none)")
+	}
 	var systems []benchmark.System
-	for _, name := range splitList(s) {
+	for _, name := range names {
 		sys, err := benchmark.ParseSystem(name)
 		if err != nil || sys == benchmark.Gorums {
 			return nil, fmt.Errorf("unknown baseline %q (have unary, stream, none)", name)

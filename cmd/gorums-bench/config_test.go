@@ -99,6 +99,7 @@ func TestParseConfigRejects(t *testing.T) {
 		{[]string{"-bench", "qc,paxos"}, `unknown benchmark "paxos"`},
 		{[]string{"-bench", ""}, "-bench: no benchmark"},
 		{[]string{"-baselines", "gorums"}, `unknown baseline "gorums"`},
+		{[]string{"-baselines", ""}, `no baseline`},
 		{[]string{"-baselines", "rest"}, `unknown baseline "rest"`},
 		{[]string{"-remotes", "a:1,b"}, `-remotes: "b"`},
 		{[]string{"-remotes", "a:1,a:1"}, `"a:1" given twice`},
