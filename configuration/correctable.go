@@ -34,7 +34,9 @@ func newCorrectable[Out any]() *Correctable[Out] {
 
 // Get returns the best result so far, its level (LevelNotSet before the first), and the call's
 // error (non-nil only once the call has ended without the quorum function reporting it done).
-// It does not wait.
+// It does not wait. While the call runs the level only rises; the final result is the one the
+// quorum function gave when it reported done, at the level it gave then, even if an earlier
+// result had a higher one.
 func (c *Correctable[Out]) Get() (Out, int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -40,7 +40,9 @@
 // caller's, blocking. Both also serve the in-memory listener of the replica's own node.
 // Stop is a crash: it closes the manager (the handlers' calls in flight fail with
 // Unavailable), stops the server and waits for every goroutine the replica started.
-// GracefulStop lets running handlers finish first, their calls still working. A stopped
+// GracefulStop lets running handlers finish first, their calls to the other replicas still
+// working (the replica's own server takes no new requests then, so a nested call counts the
+// replica itself as failed). A stopped
 // replica does not serve again; make a new one, with the state it should keep.
 //
 // One node per server: the replica's manager holds one node per member; make further

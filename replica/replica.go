@@ -249,7 +249,8 @@ func (r *Replica) serveSelf() bool {
 func (r *Replica) Stop() { r.stop(false) }
 
 // GracefulStop stops the replica: its server stops taking requests and lets running
-// handlers finish (their calls to other replicas still work) and their replies go out, as
+// handlers finish (their calls to other replicas still work; the replica's own node counts
+// as failed in them, since its server takes no new requests) and their replies go out, as
 // Server.GracefulStop does, bounded by the server's WithGracefulStopTimeout; then it closes
 // the manager and waits as Stop does.
 func (r *Replica) GracefulStop() { r.stop(true) }

@@ -279,6 +279,7 @@ func (a *actorState) dropStream(ctx context.Context, err error) {
 		// which refuses streams is not hammered.
 		a.attempts = 0
 		a.nextAttempt = time.Time{}
+		a.node.log.Info("reconnecting", logfield.Backoff(0))
 		a.watch(ctx)
 		return
 	}

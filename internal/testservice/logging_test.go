@@ -44,7 +44,7 @@ func asUint64(v any) (uint64, bool) {
 }
 
 // TestLogging checks the log lines of the observability rules (docs/architecture.md, README) with an observer at Debug: a quorum call's
-// trace, and a node's lifecycle (connected, stream broken, closed).
+// trace, and a node's lifecycle (connected, stream broken, reconnecting, closed).
 func TestLogging(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	srvs, addrs := StartN(t, 3, func(int) TestService { return Handlers{} })
@@ -166,6 +166,19 @@ func TestLogging(t *testing.T) {
 	}
 	if e := broken()[0]; e.Level != zapcore.WarnLevel {
 		t.Errorf("\"stream broken\" at %v, want warn", e.Level)
+	}
+	// The stream had carried replies: the node reconnects at once, and says so.
+	reconnecting := func() []observer.LoggedEntry {
+		return logs.Filter(func(e observer.LoggedEntry) bool {
+			id, _ := asUint64(e.ContextMap()[logfield.KeyNodeID])
+			return e.Message == "reconnecting" && id == stoppedID
+		}).All()
+	}
+	if err := Poll(10*time.Second, func() bool { return len(reconnecting()) > 0 }); err != nil {
+		t.Fatalf("no \"reconnecting\" entry for node %d after its stream broke", stoppedID)
+	}
+	if e := reconnecting()[0]; e.Level != zapcore.InfoLevel {
+		t.Errorf("\"reconnecting\" at %v, want info", e.Level)
 	}
 
 	// Close logs "node closed" for each node; after Close nothing more is logged.
