@@ -278,9 +278,6 @@ func TestWaitConnectedAfterRestart(t *testing.T) {
 		node := nodeOf(t, c, cfg, 2)
 		for round := range 20 {
 			c.Restart(2)
-			if node.Connected() {
-				t.Fatalf("round %d: the node is still connected to the stopped server after Restart", round)
-			}
 			if err := node.WaitConnected(ctx); err != nil {
 				t.Fatalf("round %d: WaitConnected: %v", round, err)
 			}

@@ -228,14 +228,14 @@ func (s *stream) dispatch(m *wire.Message) bool {
 //
 //go:noinline
 func (s *stream) goexited(seq uint64, out replier, oneWay bool) {
-	err := status.Errorf(codes.Internal, "gorums: the handler of %s ended its goroutine (runtime.Goexit) without returning", out.method)
+	msg := "gorums: the handler of " + out.method + " ended its goroutine (runtime.Goexit) without returning"
 	s.log.Error("handler called runtime.Goexit", logfield.Method(out.method))
 	if s.lock.returned(seq) {
-		s.end(status.Errorf(codes.Internal, "%s; stream closed", status.Convert(err).Message()))
+		s.end(status.Error(codes.Internal, msg+"; stream closed"))
 		return
 	}
 	if !oneWay {
-		_ = out.send(nil, err)
+		_ = out.send(nil, status.Error(codes.Internal, msg))
 	}
 }
 

@@ -123,11 +123,12 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 // admit does what comes before putting r on the stream: it refuses a message that gRPC would
 // refuse, and registers r as pending (unless it is one-way), checking its call's state after,
 // by the protocol of Call. It reports whether r is to be sent.
-func (a *actorState) admit(r request) bool {
+func (a *actorState) admit(r request, limit int) bool {
 	n, c := a.node, r.call
 	// gRPC ends the whole stream when it refuses a message as too large, failing every
-	// request on it; a message that concerns no one else is refused here instead.
-	if limit := a.sendLimit(); limit > 0 && len(r.frame.Bytes) > limit {
+	// request on it; a message that concerns no one else is refused here instead (limit is
+	// sendLimit's, read once per batch).
+	if limit > 0 && len(r.frame.Bytes) > limit {
 		a.fail(r, status.Errorf(codes.ResourceExhausted,
 			"request of %d bytes is larger than the %d bytes allowed (the client's grpc.MaxCallSendMsgSize or the server's grpc.MaxRecvMsgSize); it was not sent",
 			len(r.frame.Bytes), limit))
@@ -223,7 +224,7 @@ func (a *actorState) lastErrOr(err error) error {
 // streamMetadata is the metadata a new stream carries. It runs user code (the per-node
 // metadata function), so it runs on the actor, where panics are contained.
 func (a *actorState) streamMetadata() metadata.MD {
-	md := a.cfg.Metadata.Copy()
+	md := a.cfg.Metadata // not changed here: ownKeysOnly copies
 	if a.cfg.PerNodeMD != nil {
 		md = metadata.Join(md, a.cfg.PerNodeMD(a.node.id))
 	}

@@ -54,6 +54,7 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
 	next := 0          // rs[next:] are not through the filter yet
 	finished := false
+	limit := a.sendLimit()
 	defer func() {
 		if finished {
 			return
@@ -74,7 +75,7 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 			}
 			a.fail(r, unavailable(a.lastErrOr(errNotConnected)))
 			a.done(r)
-		case a.admit(r):
+		case a.admit(r, limit):
 			admitted = append(admitted, r)
 		default:
 			a.done(r)
@@ -83,7 +84,7 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 	next = len(rs)
 	if len(admitted) > 0 {
 		f := admitted[0].frame
-		if len(admitted) == 1 && asBatch && wire.BatchAdd(0, len(f.Bytes)) > wire.BatchBytesWithin(a.sendLimit()) {
+		if len(admitted) == 1 && asBatch && wire.BatchAdd(0, len(f.Bytes)) > wire.BatchBytesWithin(limit) {
 			asBatch = false // as a batch of one it would not fit; alone it does
 		}
 		if len(admitted) > 1 || asBatch {

@@ -616,11 +616,11 @@ func TestPerNodeMetadataAskedWithNodeID(t *testing.T) {
 // backoff, and once the function works the node connects.
 func TestPerNodeMetadataPanicFailsConnect(t *testing.T) {
 	ts := startServer(t)
-	var calls atomic.Int32
+	var works atomic.Bool // until the test has seen the failure, the function panics
 	n := startNode(t, ts.addr, func(c *callproto.Config) {
 		c.Backoff = backoff.Config{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, MaxDelay: 200 * time.Millisecond}
 		c.PerNodeMD = func(uint32) metadata.MD {
-			if calls.Add(1) <= 3 {
+			if !works.Load() {
 				panic("no metadata yet")
 			}
 			return nil
@@ -634,6 +634,7 @@ func TestPerNodeMetadataPanicFailsConnect(t *testing.T) {
 	if err := n.LastErr(); err == nil || !strings.Contains(err.Error(), "no metadata yet") {
 		t.Fatalf("LastErr = %v, want the panic", err)
 	}
+	works.Store(true)
 	waitFor(t, "the node to connect once the function works", n.Connected)
 	if got := decode(t, send(t, ctx, n, echoMethod, "y").wait(t)); got != "echo y" {
 		t.Fatalf("reply %q", got)

@@ -95,7 +95,7 @@ func (n *NodeActor) sendNow(m nodeMsg) bool {
 // batchesBusy reports whether the node's own goroutine should write: the stream batches and
 // other calls are in progress, whose requests may gather with this one.
 func (n *NodeActor) batchesBusy() bool {
-	return n.streamBatches() && n.rt != nil && n.rt.IDs.calls.Load() > 1
+	return n.streamBatches() && n.rt != nil && n.rt.IDs.InProgress() > 1
 }
 
 // streamBatches reports whether the node's current stream batches (its server confirmed it).
