@@ -208,16 +208,21 @@ func (s *stream) dispatch(m *wire.Message) bool {
 		ce.Write(logfield.Method(m.Method), logfield.MsgID(m.MessageID))
 	}
 	seq := s.lock.lend()
-	defer s.handlers.Leave()
 	returned := false
-	defer func() {
-		if !returned {
-			s.goexited(seq, out, h.kind == OneWay)
-		}
-	}()
+	defer s.handlerEnded(seq, &out, h.kind == OneWay, &returned)
 	s.run(h, ServerCtx{Context: ctx, lock: &s.lock, seq: seq}, req, out)
 	returned = true
 	return s.lock.returned(seq)
+}
+
+// handlerEnded is dispatch's one deferred call (one, and small, as dispatch's frame is on the
+// stack of every idle stream's receive loop): the handler is through, and if it did not return
+// it ended its goroutine (goexited).
+func (s *stream) handlerEnded(seq uint64, out *replier, oneWay bool, returned *bool) {
+	if !*returned {
+		s.goexited(seq, *out, oneWay)
+	}
+	s.handlers.Leave()
 }
 
 // goexited handles a handler that ended its goroutine with runtime.Goexit (as t.FailNow does)
