@@ -287,9 +287,10 @@ func TestCloseEndsDialWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dead := DeadAddr(t) // here: it may fail the test, which only the test's goroutine may do
 	done := make(chan error, 1)
 	go func() {
-		_, err := mgr.NewConfiguration(&QSpec{Q: 1}, gorums.WithNodeList([]string{DeadAddr(t)}))
+		_, err := mgr.NewConfiguration(&QSpec{Q: 1}, gorums.WithNodeList([]string{dead}))
 		done <- err
 	}()
 	// Close once the wait has begun: the dead node is in the manager by then.
