@@ -60,9 +60,19 @@ func newGorumsClient(ctx context.Context, addrs []string, quorum int, opts ...go
 		gorums.WithGrpcDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
 		gorums.WithDialTimeout(dialTimeoutFor(ctx)),
 	}, opts...)...)
+	// The dial timeout bounds the wait for the servers; closing the manager when ctx ends
+	// (an interrupt, say) ends it at once.
+	stop := context.AfterFunc(ctx, mgr.Close)
 	cfg, err := mgr.NewConfiguration(quorumSpec{q: quorum}, gorums.WithNodeList(addrs))
+	stop()
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx) // the manager may have closed after the nodes connected
+	}
 	if err != nil {
 		mgr.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connecting Gorums' client: %w", context.Cause(ctx))
+		}
 		return nil, fmt.Errorf("connecting Gorums' client: %w", err)
 	}
 	if cfg.Size() != len(addrs) {

@@ -85,7 +85,8 @@ func Run(ctx context.Context, op *Op, load Load) (Sample, error) {
 	if (op.Call == nil) == (op.Start == nil) {
 		return Sample{}, errors.New("run: op needs exactly one of Call and Start")
 	}
-	ctx, cancel := context.WithTimeout(ctx, load.Warmup+load.Duration+2*load.Delay+runGrace)
+	ctx, cancel := context.WithTimeoutCause(ctx, load.Warmup+load.Duration+2*load.Delay+runGrace,
+		fmt.Errorf("calls still unanswered %v after the measured window ended: a server stopped answering", runGrace))
 	defer cancel()
 
 	requests := make([]*benchpb.Echo, load.Callers)
@@ -210,6 +211,11 @@ type paddedCount struct {
 // starts late on a busy machine still counts.
 func syncCaller(ctx context.Context, op *Op, in *benchpb.Echo, h *Histogram, count *atomic.Uint64, deadline time.Time) error {
 	for t0 := time.Now(); ; {
+		if ctx.Err() != nil {
+			// One-way calls return without waiting for anything, so they would go on
+			// until the deadline after the run was interrupted or another caller failed.
+			return context.Cause(ctx)
+		}
 		out, err := op.Call(ctx, in)
 		t1 := time.Now()
 		if err != nil {

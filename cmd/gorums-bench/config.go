@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quorumcall/gorums/benchmark"
+	"github.com/quorumcall/gorums/manager"
 )
 
 // Output formats.
@@ -173,6 +174,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-duration %v: want more than 0", c.duration)
 	case c.reps < 1:
 		return config{}, fmt.Errorf("-reps %d: want 1 or more", c.reps)
+	case c.inFlight() > manager.MaxSendBufferSize:
+		return config{}, fmt.Errorf("-callers %d with -window %d: %d calls in flight; a Gorums client queues at most %d messages per node (manager.MaxSendBufferSize)",
+			slices.Max(c.callers), c.window, c.inFlight(), manager.MaxSendBufferSize)
 	}
 	switch c.format {
 	case formatTable, formatJSON, formatMarkdown:
@@ -180,6 +184,17 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-format %q: want table, json or markdown", c.format)
 	}
 	return c, nil
+}
+
+// inFlight is the most calls the benchmarks asked for keep in flight at once: the largest
+// caller count, times the window if an async benchmark runs. Each is a message queued for each
+// node at worst, so Gorums' client queues that many per node (gorums.WithSendBufferSize).
+func (c config) inFlight() int {
+	n := slices.Max(c.callers)
+	if slices.Contains(c.benches, benchmark.AsyncQuorumCall) {
+		n *= c.window
+	}
+	return n
 }
 
 // splitList splits a comma-separated list, dropping spaces around the items.

@@ -91,6 +91,8 @@ func TestParseConfigRejects(t *testing.T) {
 		{[]string{"-payload", "-1"}, "-payload -1"},
 		{[]string{"-payload", "2000000"}, "-payload 2000000"},
 		{[]string{"-window", "0"}, "-window 0"},
+		{[]string{"-callers", "100,10000", "-window", "1000"}, "-callers 10000 with -window 1000: 10000000 calls in flight"},
+		{[]string{"-callers", "10000", "-window", "1000", "-bench", "qc,slow"}, ""}, // no async: the window does not count
 		{[]string{"-delay", "-1s"}, "-delay -1s"},
 		{[]string{"-warmup", "-1s"}, "-warmup -1s"},
 		{[]string{"-duration", "0s"}, "-duration 0s"},

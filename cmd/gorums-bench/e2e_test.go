@@ -193,6 +193,22 @@ func (lw *lineWriter) Close() {
 	<-lw.done
 }
 
+// waitForLine waits for a line that contains s.
+func waitForLine(t *testing.T, lw *lineWriter, s string) {
+	t.Helper()
+	timeout := time.After(time.Minute) // a deadline for a hang, not a timing goal
+	for {
+		select {
+		case l := <-lw.lines:
+			if strings.Contains(l, s) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no line with %q", s)
+		}
+	}
+}
+
 // startServers runs n "gorums-bench -server 127.0.0.1:0" in this process and returns their
 // addresses, read from their first line on stderr. They stop in t's cleanup.
 func startServers(t *testing.T, n int) []string {
@@ -246,6 +262,52 @@ func TestRemoteEveryBenchmark(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "srv allocs/op") || !strings.Contains(stdout.String(), "# remote servers") {
 		t.Errorf("remote table:\n%s", stdout.String())
+	}
+}
+
+// TestMoreCallsInFlightThanTheDefaultQueue runs more calls at once than a node's mailbox holds by
+// default (1024): the tool gives Gorums' client room for all that its flags allow.
+func TestMoreCallsInFlightThanTheDefaultQueue(t *testing.T) {
+	var stdout, stderr strings.Builder
+	args := []string{"-bench", "async,qc", "-servers", "3", "-callers", "1000", "-window", "4", "-baselines", "none",
+		"-duration", "20ms", "-warmup", "0", "-reps", "1", "-format", "json"}
+	if err := run(t.Context(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	runs := 0
+	for _, l := range parseLines(t, stdout.String()) {
+		if l.Type == "run" {
+			runs++
+			if l.Callers != 1000 || l.Ops < 1000 {
+				t.Errorf("%s: %d callers made %d calls, want 1000 making one each at least", l.Bench, l.Callers, l.Ops)
+			}
+		}
+	}
+	if runs != 2 {
+		t.Errorf("%d runs, want 2 (async and qc)", runs)
+	}
+}
+
+// TestInterruptEndsOneWayRun interrupts a long multicast run: its callers, whose one-way calls
+// never fail, stop at once instead of at the end of the measured window.
+func TestInterruptEndsOneWayRun(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(t.Context())
+	errInterrupt := errors.New("interrupted by the test")
+	lw := newLineWriter()
+	t.Cleanup(lw.Close)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-bench", "multicast", "-servers", "1", "-baselines", "stream", "-duration", "1h", "-warmup", "0", "-reps", "1"}, io.Discard, lw)
+	}()
+	waitForLine(t, lw, " calls in ") // the measured window's progress: its callers call
+	cancel(errInterrupt)
+	select {
+	case err := <-done:
+		if !errors.Is(err, errInterrupt) {
+			t.Fatalf("err = %v, want the interrupt", err)
+		}
+	case <-time.After(time.Minute): // a deadline for a hang, not a timing goal
+		t.Fatal("the interrupted run goes on")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quorumcall/gorums"
 	"github.com/quorumcall/gorums/benchmark"
+	"github.com/quorumcall/gorums/manager"
 )
 
 // step is one run of the plan.
@@ -119,7 +120,8 @@ func measure(ctx context.Context, c config, command string, stdout, stderr io.Wr
 				addrs = local.Addrs()
 			}
 			var err error
-			var gorumsOpts []gorums.ManagerOption
+			// Room in every node's mailbox for every call the callers keep in flight.
+			gorumsOpts := []gorums.ManagerOption{gorums.WithSendBufferSize(uint(max(c.inFlight(), manager.DefaultSendBufferSize)))}
 			if c.noBatching {
 				gorumsOpts = append(gorumsOpts, gorums.WithNoBatching())
 			}
