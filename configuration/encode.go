@@ -12,13 +12,7 @@ import (
 // encodeRequest frames a request into f. Metadata attached to ctx with
 // metadata.NewOutgoingContext or AppendToOutgoingContext travels in the envelope's entries.
 func encodeRequest(ctx context.Context, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
-	return encodeRequestInto(ctx, nil, f, msgID, method, in)
-}
-
-// encodeRequestInto is encodeRequest into buf's capacity if the frame fits. A large frame is
-// in a pooled buffer (wire.Frame.Encode): the call that sends it must own it (OwnFrame).
-func encodeRequestInto(ctx context.Context, buf []byte, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
-	return f.Encode(buf, msgID, method, nil, outgoingEntries(ctx), in)
+	return f.Encode(nil, msgID, method, nil, outgoingEntries(ctx), in)
 }
 
 func outgoingEntries(ctx context.Context) []wire.Entry {

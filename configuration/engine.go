@@ -17,9 +17,6 @@ import (
 	"github.com/quorumcall/gorums/manager"
 )
 
-// smallFrame is the largest request a call encodes into its own storage.
-const smallFrame = 256
-
 // sendMode says what a call does when a node's mailbox is full.
 type sendMode uint8
 
@@ -51,17 +48,12 @@ type call[Req, Resp proto.Message, Out any] struct {
 	method string
 	h      *callproto.Call // released (and possibly reused) once collected: use msgID after
 	msgID  uint64
-	frame  wire.Frame // the request, when every node gets the same
-	// frameBuf holds the frame when it is small, so that it needs no allocation; like the
-	// frame, it must not change once sent (the call is never reused). A large frame is in a
-	// pooled buffer instead, which the call's handle gives back once no node holds it.
-	frameBuf [smallFrame]byte
-	t        tally[Req, Resp, Out]
-	start    time.Time
-	log      *zap.Logger
-	done     bool // decided before anything was collected (nothing to send)
-	out      Out
-	err      error
+	t      tally[Req, Resp, Out]
+	start  time.Time
+	log    *zap.Logger
+	done   bool // decided before anything was collected (nothing to send)
+	out    Out
+	err    error
 	// repliedWithStatus: the last failure the collector saw was a handler's status error
 	// (which an ordered RPC returns as is), not a node's.
 	repliedWithStatus bool
@@ -102,7 +94,17 @@ func (c *call[Req, Resp, Out]) returnedError(ctx context.Context, err error) err
 func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Configuration, r request[Req],
 	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
 ) *call[Req, Resp, Out] {
-	c := &call[Req, Resp, Out]{cfg: cfg, method: r.method, start: time.Now(), log: cfg.logger()}
+	c := new(call[Req, Resp, Out])
+	c.begin(ctx, cfg, r, qf, lqf)
+	return c
+}
+
+// begin is startCall into c, a new call. A synchronous call keeps c on its caller's stack:
+// nothing the nodes or other goroutines hold points into it.
+func (c *call[Req, Resp, Out]) begin(ctx context.Context, cfg Configuration, r request[Req],
+	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
+) {
+	c.cfg, c.method, c.start, c.log = cfg, r.method, time.Now(), cfg.logger()
 	n := len(cfg.nodes)
 	ctx, refused := c.intercept(ctx, r)
 	c.h = callproto.AcquireCall(ctx, cfg.ids(), r.kind, n, c.start)
@@ -114,7 +116,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 		c.done, c.err = true, refused
 		c.h.Finish(false)
 		c.tellOutcome()
-		return c
+		return
 	}
 	frames, asked := c.frames(ctx, r)
 	c.t.init(r.in, asked, r.kind == callproto.Stream, qf, lqf)
@@ -125,7 +127,7 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 		}
 		c.h.Finish(true)
 		c.tellOutcome()
-		return c
+		return
 	}
 	var full []int
 	for i, a := range cfg.actors {
@@ -159,19 +161,19 @@ func startCall[Req, Resp proto.Message, Out any](ctx context.Context, cfg Config
 		}
 		ce.Write(logfield.Method(r.method), logfield.MsgID(c.msgID), logfield.Nodes(ids))
 	}
-	return c
 }
 
 // enqueueWaiting queues the frames of the nodes whose mailbox was full, waiting for room in
 // each concurrently, so that a node that does not keep up holds back only its own copy. It is
 // the slow path: all its goroutines have ended when it returns.
 func (c *call[Req, Resp, Out]) enqueueWaiting(idx []int, frames framesOf) {
+	h, actors := c.h, c.cfg.actors // not c, which may live on its caller's stack
 	var wg sync.WaitGroup
 	for _, i := range idx {
 		wg.Go(func() {
-			a := c.cfg.actors[i]
-			if err := c.h.Enqueue(i, a, frames.frame(i).frame, true); err != nil {
-				c.h.Fail(i, a.ID(), err)
+			a := actors[i]
+			if err := h.Enqueue(i, a, frames.frame(i).frame, true); err != nil {
+				h.Fail(i, a.ID(), err)
 			}
 		})
 	}
@@ -305,12 +307,14 @@ func (f framesOf) frame(i int) frameOrErr {
 func (c *call[Req, Resp, Out]) frames(ctx context.Context, r request[Req]) (framesOf, int) {
 	nodes := c.cfg.actors
 	if r.perNode == nil {
-		// One encoding for every node, in the call's own frame: no allocation of its own.
-		if err := encodeRequestInto(ctx, c.frameBuf[:], &c.frame, c.msgID, r.method, r.in); err != nil {
+		// One encoding for every node; a small one in the call handle's own storage.
+		small, buf := c.h.SharedFrame()
+		f, err := wire.EncodeSmallInto(small, buf, c.msgID, r.method, nil, outgoingEntries(ctx), r.in)
+		if err != nil {
 			return framesOf{shared: frameOrErr{err: err}}, len(nodes)
 		}
-		c.h.OwnFrame(&c.frame)
-		return framesOf{shared: frameOrErr{frame: &c.frame}}, len(nodes)
+		c.h.OwnFrame(f)
+		return framesOf{shared: frameOrErr{frame: f}}, len(nodes)
 	}
 	out := framesOf{perNode: make([]frameOrErr, len(nodes))}
 	asked := 0

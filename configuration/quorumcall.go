@@ -15,7 +15,9 @@ import (
 func QuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
-	return startQuorumCall(ctx, c, method, in, nil, qf).collect(nil)
+	var cl call[Req, Resp, Out]
+	cl.begin(ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: failFull}, qf, nil)
+	return cl.collect(nil)
 }
 
 // QuorumCallPerNode is QuorumCall with a request computed per node: perNode(in, nodeID) gives
@@ -24,7 +26,9 @@ func QuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configu
 func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
-	return startQuorumCall(ctx, c, method, in, perNode, qf).collect(nil)
+	var cl call[Req, Resp, Out]
+	cl.begin(ctx, c, request[Req]{method: method, in: in, perNode: perNode, kind: callproto.Unary, mode: failFull}, qf, nil)
+	return cl.collect(nil)
 }
 
 func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,

@@ -20,7 +20,8 @@ func RPCCall[Req, Resp proto.Message](ctx context.Context, n *manager.Node, meth
 	if err != nil {
 		return zero, err
 	}
-	cl := startCall[Req, Resp, Resp](ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: waitForRoom}, firstReply[Req, Resp], nil)
+	var cl call[Req, Resp, Resp]
+	cl.begin(ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: waitForRoom}, firstReply[Req, Resp], nil)
 	cl.returns = returnsRPC
 	out, err := cl.collect(nil)
 	if err != nil {

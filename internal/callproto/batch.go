@@ -103,6 +103,8 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 				f.Bytes = wire.AppendToBatch(f.Bytes, r.frame.Bytes)
 			}
 			defer f.Done()
+		} else {
+			f = admitted[0].call.frameAlone(f)
 		}
 		if err := a.stream.SendMsg(f); err != nil {
 			a.sendFailed(ctx, err, admitted...)

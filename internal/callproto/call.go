@@ -90,6 +90,45 @@ type Call struct {
 	// frames are the call's requests in pooled buffers (OwnFrame): Done once no one holds
 	// the call, when no node will send them again.
 	frames []*wire.Frame
+	// shared holds, in sharedBuf, the request every node gets when it is small (SharedFrame):
+	// storage that is reused with the handle, so it is never handed to gRPC, which may read
+	// what it is given after SendMsg returns. Batches copy it; a node that sends it alone sends
+	// alone, a copy made once per call.
+	shared    wire.Frame
+	sharedBuf [SmallFrame]byte
+	alone     atomic.Pointer[aloneFrame]
+}
+
+// SmallFrame is the largest request a call's handle holds in storage of its own.
+const SmallFrame = 256
+
+// aloneFrame is the copy of a call's shared frame that goes to gRPC alone, with its storage:
+// one allocation, never reused.
+type aloneFrame struct {
+	frame wire.Frame
+	buf   [SmallFrame]byte
+}
+
+// SharedFrame returns the call's own frame and storage, for a small request that every node
+// gets (wire.EncodeSmallInto). They are the call's until it is released.
+func (c *Call) SharedFrame() (*wire.Frame, []byte) { return &c.shared, c.sharedBuf[:0] }
+
+// frameAlone returns the frame to hand to gRPC for f, a frame of the call sent alone: f
+// itself, unless it is the call's shared frame, whose storage is reused; then a copy, made
+// once for every node that sends it alone.
+func (c *Call) frameAlone(f *wire.Frame) *wire.Frame {
+	if f != &c.shared {
+		return f
+	}
+	if a := c.alone.Load(); a != nil {
+		return &a.frame
+	}
+	a := new(aloneFrame)
+	a.frame.Init(append(a.buf[:0], f.Bytes...))
+	if !c.alone.CompareAndSwap(nil, a) {
+		a = c.alone.Load() // another node made it first
+	}
+	return &a.frame
 }
 
 // inlineNodes is the largest call whose per-node state lives inside the Call: the common

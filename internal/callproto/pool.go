@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorumcall/gorums/internal/wire"
 )
 
 // Calls are pooled: a quorum call's handle is most of what the call allocates, and handing it
@@ -92,6 +94,8 @@ func (c *Call) recycle() {
 	clear(c.respArr[:]) // replies and errors: not kept alive by the pool
 	clear(c.respBig)
 	c.inbox.reset()
+	c.shared = wire.Frame{} // never handed to gRPC: no one reads it any more
+	c.alone.Store(nil)
 	if f := recycleHook.Load(); f != nil {
 		(*f)()
 	}

@@ -127,6 +127,31 @@ func (f *Frame) Encode(small []byte, id uint64, method string, st *spb.Status, e
 	if err != nil {
 		return err
 	}
+	return f.encode(small, &e)
+}
+
+// EncodeSmallInto frames an envelope around msg, as Encode does: into buf's capacity and the
+// frame small when it fits, else into a new frame. It returns the frame it used. small's
+// storage may be reused once the frame has been sent, so small must never be handed to gRPC
+// (which may read a message after SendMsg returns): only copied, into a batch or into a frame
+// of its own.
+func EncodeSmallInto(small *Frame, buf []byte, id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) (*Frame, error) {
+	e, err := newEnvelope(id, method, st, entries, msg)
+	if err != nil {
+		return nil, err
+	}
+	f := small
+	if e.size > cap(buf) {
+		f = new(Frame)
+	}
+	if err := f.encode(buf, &e); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// encode frames e into f: into small's capacity when it fits, else as Encode says.
+func (f *Frame) encode(small []byte, e *envelope) error {
 	switch {
 	case e.size <= cap(small):
 		b, err := e.append(small[:0])
@@ -141,7 +166,7 @@ func (f *Frame) Encode(small []byte, id uint64, method string, st *spb.Status, e
 		}
 		f.Init(b)
 	default:
-		return f.encodePooled(&e)
+		return f.encodePooled(e)
 	}
 	return nil
 }
