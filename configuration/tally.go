@@ -28,7 +28,9 @@ type tally[Req, Resp, Out any] struct {
 func (t *tally[Req, Resp, Out]) init(in Req, expected int, stream bool,
 	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
 ) {
-	*t = tally[Req, Resp, Out]{in: in, qf: qf, lqf: lqf, expected: expected, stream: stream, replies: make(map[uint32]Resp, expected)}
+	// A hint of at most 8, a map's first group: a quorum function usually decides with some
+	// of the replies, and a larger hint allocates room for every node at once.
+	*t = tally[Req, Resp, Out]{in: in, qf: qf, lqf: lqf, expected: expected, stream: stream, replies: make(map[uint32]Resp, min(expected, 8))}
 	if lqf != nil {
 		t.level = LevelNotSet // so that a first result of level 0 is published
 	}
