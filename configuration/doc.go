@@ -26,7 +26,9 @@
 // Only the collector touches a call after its requests are sent. It releases the call handle
 // once it has collected (the handle is pooled, and reused when no node holds it any more), so
 // nothing after collect reads the handle: what the trace and the outcome need is kept in the
-// call itself.
+// call itself. A synchronous call's state lives on its caller's stack: nothing that outlives
+// the call points into it (a small request lives in the handle, a larger one in a frame of its
+// own).
 //
 // Configurations are values and safe for concurrent use; Async and Correctable handles may be
 // read from any goroutine.
