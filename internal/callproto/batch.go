@@ -29,8 +29,7 @@ func announceBatching(md metadata.MD) metadata.MD {
 }
 
 // readConfirmation reads the server's response header on stream gen and records whether it
-// confirmed batching, and the limit it announced, which also stands for the node's next
-// stream until that stream's header has been read (limits.go). It runs on the stream's receiver before it reads replies; the header
+// confirmed batching. It runs on the stream's receiver before it reads replies; the header
 // comes at once from a server that confirms, and with the first reply from one that does not.
 // The actor batches only while the confirmed generation is its stream's.
 func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, error)) {
@@ -41,10 +40,7 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 	if v := md.Get(wire.BatchKey); len(v) > 0 && v[0] == wire.BatchVersion {
 		n.peerLimit.Store(int64(wire.ParseBatchLimit(md)))
 		n.batchGen.Store(gen)
-	} else {
-		n.peerLimit.Store(0) // the server no longer says what it accepts
 	}
-	n.headerGen.Store(gen)
 }
 
 // sendAll puts rs on the stream, as one batch if there are several to send or asBatch (then even

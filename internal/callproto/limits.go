@@ -44,23 +44,13 @@ func (n *NodeActor) readCallLimits(ctx context.Context, desc *grpc.StreamDesc, c
 
 // sendLimit is the largest message the node's current stream may carry (0: no limit known):
 // the smaller of gRPC's send limit and, once the server confirmed batching on the stream, the
-// receive limit it announced. Until the server's response header on a new stream has been
-// read (one round trip after it opens), the limit the node's server announced on an earlier
-// stream stands: the server at the address is most likely the same, and a request over its
-// limit would end the new stream and fail every request on it. Before a node's first
-// confirmation no server limit is known, as with a server that does not negotiate.
+// receive limit it announced.
 func (a *actorState) sendLimit() int {
 	limit := int(a.node.maxSend.Load())
-	if a.batching() || a.awaitingHeader() {
+	if a.batching() {
 		limit = wire.MinLimit(limit, int(a.node.peerLimit.Load()))
 	}
 	return limit
-}
-
-// awaitingHeader reports whether the current stream announced batching and its server's
-// response header has not been read yet.
-func (a *actorState) awaitingHeader() bool {
-	return a.stream != nil && a.cfg.Batching && a.node.headerGen.Load() != a.gen
 }
 
 // DefaultReceiveWindow is the static receive window a node's connection gets unless told

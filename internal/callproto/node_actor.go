@@ -77,9 +77,6 @@ type NodeActor struct {
 	// before batchGen.
 	batchGen  atomic.Uint64
 	peerLimit atomic.Int64
-	// headerGen is the stream generation whose server's response header has been read
-	// (batch.go); set after batchGen and peerLimit.
-	headerGen atomic.Uint64
 
 	// The run token and its bookkeeping (run_token.go).
 	runMu    sync.Mutex   // held by whoever acts as the node's actor
