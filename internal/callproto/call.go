@@ -92,8 +92,8 @@ type Call struct {
 	frames []*wire.Frame
 	// shared holds, in sharedBuf, the request every node gets when it is small (SharedFrame):
 	// storage that is reused with the handle, so it is never handed to gRPC, which may read
-	// what it is given after SendMsg returns. Batches copy it; a node that sends it alone sends
-	// alone, a copy made once per call.
+	// what it is given after SendMsg returns. Batches copy it; a node that sends it alone
+	// sends a copy, made once per call (frameAlone).
 	shared    wire.Frame
 	sharedBuf [SmallFrame]byte
 	alone     atomic.Pointer[aloneFrame]
