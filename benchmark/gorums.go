@@ -65,14 +65,11 @@ func newGorumsClient(ctx context.Context, addrs []string, quorum int, opts ...go
 	stop := context.AfterFunc(ctx, mgr.Close)
 	cfg, err := mgr.NewConfiguration(quorumSpec{q: quorum}, gorums.WithNodeList(addrs))
 	stop()
-	if err == nil && ctx.Err() != nil {
-		err = context.Cause(ctx) // the manager may have closed after the nodes connected
+	if ctx.Err() != nil {
+		err = context.Cause(ctx) // whatever the closed manager made of it
 	}
 	if err != nil {
 		mgr.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("connecting Gorums' client: %w", context.Cause(ctx))
-		}
 		return nil, fmt.Errorf("connecting Gorums' client: %w", err)
 	}
 	if cfg.Size() != len(addrs) {

@@ -12,7 +12,7 @@ import (
 // encodeRequest frames a request into f. Metadata attached to ctx with
 // metadata.NewOutgoingContext or AppendToOutgoingContext travels in the envelope's entries.
 func encodeRequest(ctx context.Context, f *wire.Frame, msgID uint64, method string, in proto.Message) error {
-	return f.Encode(nil, msgID, method, nil, outgoingEntries(ctx), in)
+	return f.Encode(msgID, method, nil, outgoingEntries(ctx), in)
 }
 
 func outgoingEntries(ctx context.Context) []wire.Entry {

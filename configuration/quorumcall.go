@@ -15,8 +15,8 @@ import (
 func QuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
-	var cl call[Req, Resp, Out]
-	cl.begin(ctx, c, request[Req]{method: method, in: in, kind: callproto.Unary, mode: failFull}, qf, nil)
+	var cl call[Req, Resp, Out] // on this goroutine's stack (engine.go)
+	cl.begin(ctx, c, quorumRequest(method, in, nil), qf, nil)
 	return cl.collect(nil)
 }
 
@@ -27,12 +27,18 @@ func QuorumCallPerNode[Req, Resp proto.Message, Out any](ctx context.Context, c 
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) (Out, error) {
 	var cl call[Req, Resp, Out]
-	cl.begin(ctx, c, request[Req]{method: method, in: in, perNode: perNode, kind: callproto.Unary, mode: failFull}, qf, nil)
+	cl.begin(ctx, c, quorumRequest(method, in, perNode), qf, nil)
 	return cl.collect(nil)
 }
 
 func startQuorumCall[Req, Resp proto.Message, Out any](ctx context.Context, c Configuration, method string,
 	in Req, perNode func(Req, uint32) Req, qf func(Req, map[uint32]Resp) (Out, bool),
 ) *call[Req, Resp, Out] {
-	return startCall[Req, Resp, Out](ctx, c, request[Req]{method: method, in: in, perNode: perNode, kind: callproto.Unary, mode: failFull}, qf, nil)
+	return startCall[Req, Resp, Out](ctx, c, quorumRequest(method, in, perNode), qf, nil)
+}
+
+// quorumRequest is what a quorum call sends: one reply per node, and a full mailbox fails that
+// node at once.
+func quorumRequest[Req proto.Message](method string, in Req, perNode func(Req, uint32) Req) request[Req] {
+	return request[Req]{method: method, in: in, perNode: perNode, kind: callproto.Unary, mode: failFull}
 }

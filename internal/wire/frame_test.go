@@ -13,6 +13,7 @@ import (
 // TestFrameEncode checks where Encode puts a frame, by its size: in the small buffer it is
 // given, in a new buffer, or in a pooled one; and that each decodes to what was encoded.
 func TestFrameEncode(t *testing.T) {
+	var smallFrame Frame
 	small := make([]byte, 0, 256)
 	for _, tc := range []struct {
 		name     string
@@ -27,9 +28,12 @@ func TestFrameEncode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := wrapperspb.Bytes(bytes.Repeat([]byte{'x'}, tc.payload))
-			var f Frame
-			if err := f.Encode(small, 42, "pkg.Svc.M", nil, nil, msg); err != nil {
+			f, err := EncodeSmallInto(&smallFrame, small, 42, "pkg.Svc.M", nil, nil, msg)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if got := f == &smallFrame; got != tc.inSmall {
+				t.Errorf("the small frame used: %v, want %v", got, tc.inSmall)
 			}
 			if got := len(f.Bytes) > 0 && &f.Bytes[0] == &small[:1][0]; got != tc.inSmall {
 				t.Errorf("frame in the small buffer: %v, want %v", got, tc.inSmall)
@@ -64,7 +68,7 @@ func TestEncodedFrameSharedBySenders(t *testing.T) {
 
 	var f Frame
 	msg := wrapperspb.Bytes(bytes.Repeat([]byte{'y'}, 3000))
-	if err := f.Encode(nil, 7, "pkg.Svc.M", nil, nil, msg); err != nil {
+	if err := f.Encode(7, "pkg.Svc.M", nil, nil, msg); err != nil {
 		t.Fatal(err)
 	}
 	want := bytes.Clone(f.Bytes)

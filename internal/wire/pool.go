@@ -116,18 +116,17 @@ func FrameFootprint(size int) int {
 }
 
 // Encode frames an envelope around msg into f, ready to be sent on one stream or many and
-// never to be changed: into small's capacity when the frame fits (small is then the frame's
-// storage), else, from PooledFrameMin bytes on, into a buffer of the package's pool, else into
-// a new buffer. A pooled frame's buffer goes back to the pool once gRPC has written every
+// never to be changed: from PooledFrameMin bytes on into a buffer of the package's pool, else
+// into a new buffer (EncodeSmallInto puts a small one into storage of the caller's). A pooled frame's buffer goes back to the pool once gRPC has written every
 // send of it and Done has been called; call Done once the frame will not be sent again (for
 // other frames Done does nothing). The counted buffer gRPC takes is made here, before the
 // frame can be shared, so that sends from many goroutines only read the frame.
-func (f *Frame) Encode(small []byte, id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) error {
+func (f *Frame) Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) error {
 	e, err := newEnvelope(id, method, st, entries, msg)
 	if err != nil {
 		return err
 	}
-	return f.encode(small, &e)
+	return f.encode(nil, &e)
 }
 
 // EncodeSmallInto frames an envelope around msg, as Encode does: into buf's capacity and the
