@@ -25,6 +25,9 @@ type Server struct {
 	srv        *gorums.Server
 	multicasts atomic.Uint64 // Multicast messages handled
 	oneways    atomic.Uint64 // messages received on Oneway streams
+	// handledMulticast, if set before the server serves, is told of each Multicast handled
+	// (the go test benchmarks wait on it).
+	handledMulticast chan<- struct{}
 }
 
 // NewServer returns a benchmark server with the given gorums server options.
@@ -71,8 +74,13 @@ func (s *Server) SlowQC(ctx gorums.ServerCtx, in *benchpb.Echo) (*benchpb.Echo, 
 	return in, nil
 }
 
-// Multicast counts the message.
-func (s *Server) Multicast(_ gorums.ServerCtx, _ *benchpb.Echo) { s.multicasts.Add(1) }
+// Multicast counts the message (and tells handledMulticast, if set).
+func (s *Server) Multicast(_ gorums.ServerCtx, _ *benchpb.Echo) {
+	s.multicasts.Add(1)
+	if s.handledMulticast != nil {
+		s.handledMulticast <- struct{}{}
+	}
+}
 
 // RPC echoes the request.
 func (s *Server) RPC(_ gorums.ServerCtx, in *benchpb.Echo) (*benchpb.Echo, error) { return in, nil }

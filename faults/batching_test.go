@@ -21,7 +21,8 @@ import (
 )
 
 // frameCounter is a gRPC stats handler counting the NodeStream messages a side sends, those
-// of them that are batches, and the envelopes in them (a batch carries one or more).
+// of them that are batches, and the envelopes in them (a batch carries one or more); read
+// receipts are not counted.
 type frameCounter struct {
 	messages, batches, envelopes atomic.Int64
 	largest                      atomic.Int64 // bytes of the largest message
@@ -46,7 +47,7 @@ func (c *frameCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 		return
 	}
 	f, ok := out.Payload.(*wire.Frame)
-	if !ok {
+	if !ok || isReceipt(f.Bytes) {
 		return
 	}
 	c.messages.Add(1)
@@ -69,6 +70,13 @@ func (c *frameCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
 		c.envelopes.Add(1)
 		rest = r
 	}
+}
+
+// isReceipt reports whether b is a read-receipt request or answer, which the node sends of its
+// own accord and the counts leave out.
+func isReceipt(b []byte) bool {
+	var m wire.Message
+	return !wire.IsBatch(b) && m.Decode(b) == nil && m.Method == wire.ReceiptMethod
 }
 
 // Between two Gorums peers, requests queued together travel as batches: here the server holds

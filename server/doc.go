@@ -20,6 +20,9 @@
 //     leave together, as one batch in a pooled buffer (a request that came alone is a lone
 //     call's: its reply has nothing to gather with). One goroutine at a time writes to the
 //     stream, and an idle stream has no writer and no buffer;
+//   - a read-receipt request (internal/wire/receipt.go), from a client that announced
+//     receipts, is answered by the receive loop itself, in the stream's order, through the
+//     reply queue; no handler or interceptor sees it;
 //   - the gRPC handler goroutine waits for the stream to end or drain, then closes the
 //     reply queue, waiting for a write in progress.
 //

@@ -44,6 +44,9 @@ type stream struct {
 	// client's receive limit if it announced one. A larger reply is answered with
 	// ResourceExhausted instead, so that it fails its own call and not the stream.
 	replyLimit int
+	// receipts: the client announced read receipts and this server confirmed them, so it
+	// answers receipt requests (wire.ReceiptMethod) itself.
+	receipts bool
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -62,19 +65,30 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	s.in.MethodOf = srv.methodName
 	s.replyLimit = srv.limits.send
 	md, _ := metadata.FromIncomingContext(s.ctx)
+	var header metadata.MD
+	batches := false
 	if announcedBatching(md) {
 		// The client said how large a message it accepts; a larger reply would end its stream.
 		s.replyLimit = wire.MinLimit(s.replyLimit, wire.ParseBatchLimit(md))
 		if !srv.opts.noBatching {
-			// Confirmed at once, in the response header, so that the client may batch its
-			// first requests; if the header cannot be sent, the stream is broken and Recv
-			// says so. The client keeps its batches within the limit announced here.
-			header := metadata.Pairs(wire.BatchKey, wire.BatchVersion, wire.BatchLimitKey, wire.FormatBatchLimit(srv.limits.recv))
-			if err := ss.SendHeader(header); err == nil {
-				s.in.AcceptBatches = true
-				s.out.batch = true // replies queued together may leave in one gRPC message
-				s.out.batchBytes = wire.BatchBytesWithin(s.replyLimit)
-			}
+			// The client keeps its batches within the limit announced here.
+			header = metadata.Pairs(wire.BatchKey, wire.BatchVersion, wire.BatchLimitKey, wire.FormatBatchLimit(srv.limits.recv))
+			batches = true
+		}
+	}
+	receipts := wire.AnnouncedReceipts(md)
+	if receipts {
+		header = metadata.Join(header, metadata.Pairs(wire.ReceiptKey, wire.ReceiptVersion))
+	}
+	// Confirmed at once, in the response header, so that the client may batch its first
+	// requests and ask for receipts before any reply; if the header cannot be sent, the stream
+	// is broken and Recv says so.
+	if header != nil && ss.SendHeader(header) == nil {
+		s.receipts = receipts
+		if batches {
+			s.in.AcceptBatches = true
+			s.out.batch = true // replies queued together may leave in one gRPC message
+			s.out.batchBytes = wire.BatchBytesWithin(s.replyLimit)
 		}
 	}
 	return s
@@ -183,6 +197,13 @@ func (s *stream) receive() {
 // holds the handler lock afterwards.
 func (s *stream) dispatch(m *wire.Message) bool {
 	out := replier{s: s, id: m.MessageID, method: m.Method, gather: m.Batched}
+	if s.receipts && m.Method == wire.ReceiptMethod {
+		// A read receipt: the answer shows the client that this loop read everything
+		// before it (internal/wire/receipt.go). No handler sees it.
+		m.Release()
+		_ = out.send(nil, nil) // fails only when the stream has ended
+		return true
+	}
 	h, ok := s.srv.handler(m.Method)
 	if !ok {
 		m.Release()

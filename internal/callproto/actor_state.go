@@ -66,6 +66,10 @@ type actorState struct {
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
 	sentBytes int64
 	batchBuf  []request // reused by runMailbox
+	// receiptAt is the stream offset after the last receipt request (receipt.go), and
+	// receipts counts them, for their message IDs.
+	receiptAt int64
+	receipts  uint64
 
 	stream       grpc.ClientStream // nil while there is none
 	cancelStream context.CancelFunc
@@ -91,7 +95,7 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	}
 	switch m.kind {
 	case msgRequest:
-		a.sendAll([]request{m.req}, false)
+		a.sendAll([]request{m.req}, false, false)
 	case msgStart:
 		if a.conn == nil {
 			a.attempted = true // requests fail fast with errNoConnect
@@ -232,18 +236,20 @@ func (a *actorState) streamMetadata() metadata.MD {
 	if a.cfg.Batching {
 		md = announceBatching(md)
 	}
+	md.Set(wire.ReceiptKey, wire.ReceiptVersion)
 	return md
 }
 
 // ownKeysOnly returns the user's stream metadata as gRPC can send it: keys in lower case (gRPC
 // refuses a key with an upper-case letter, failing the stream, and the key of a literal
-// metadata.MD may have one), without the keys of the batching negotiation, which are
-// Gorums' own (a user's value there would change how the server frames its replies).
+// metadata.MD may have one), without the keys of the batching and read-receipt negotiations,
+// which are Gorums' own (a user's value there would change how the server frames its replies,
+// or have the node send receipt requests to a server that does not know them).
 func ownKeysOnly(md metadata.MD) metadata.MD {
 	out := make(metadata.MD, len(md)+2)
 	for k, vs := range md {
 		k = strings.ToLower(k)
-		if k == wire.BatchKey || k == wire.BatchLimitKey {
+		if k == wire.BatchKey || k == wire.BatchLimitKey || k == wire.ReceiptKey {
 			continue
 		}
 		out[k] = append(out[k], vs...)
@@ -386,9 +392,7 @@ func (a *actorState) openStream(ctx context.Context, md metadata.MD) (grpc.Clien
 func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.ClientStream) {
 	defer a.goroutines.Done()
 	n := a.node
-	if a.cfg.Batching {
-		n.readConfirmation(gen, stream.Header)
-	}
+	n.readConfirmation(gen, stream.Header, a.cfg.Batching)
 	// Replies are matched by message ID; their method names are not needed. A server sends
 	// batches only to a client that announced them.
 	m := wire.Message{MethodOf: noMethod, AcceptBatches: a.cfg.Batching}
@@ -432,6 +436,11 @@ func (a *actorState) receive(ctx context.Context, gen uint64, stream grpc.Client
 func (n *NodeActor) route(m *wire.Message) {
 	e, ok := n.pending.take(m.MessageID)
 	if !ok {
+		if m.MessageID&wire.ReceiptIDBit != 0 {
+			n.receiptAnswered(m.MessageID)
+			m.Release()
+			return
+		}
 		if sentAt, ok := n.late.take(m.MessageID); ok {
 			n.recordLatency(time.Since(sentAt)) // a late reply still says how slow the node is
 		}

@@ -29,17 +29,21 @@ func announceBatching(md metadata.MD) metadata.MD {
 }
 
 // readConfirmation reads the server's response header on stream gen and records whether it
-// confirmed batching. It runs on the stream's receiver before it reads replies; the header
-// comes at once from a server that confirms, and with the first reply from one that does not.
-// The actor batches only while the confirmed generation is its stream's.
-func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, error)) {
+// confirmed batching (if the node announced it: batching) and read receipts. It runs on the
+// stream's receiver before it reads replies; the header comes at once from a server that
+// confirms, and with the first reply from one that does not. The actor batches, and asks for
+// receipts, only while the confirmed generation is its stream's.
+func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, error), batching bool) {
 	md, err := header()
 	if err != nil {
 		return // the stream broke: RecvMsg says how
 	}
-	if v := md.Get(wire.BatchKey); len(v) > 0 && v[0] == wire.BatchVersion {
+	if v := md.Get(wire.BatchKey); batching && len(v) > 0 && v[0] == wire.BatchVersion {
 		n.peerLimit.Store(int64(wire.ParseBatchLimit(md)))
 		n.batchGen.Store(gen)
+	}
+	if wire.AnnouncedReceipts(md) {
+		n.receiptGen.Store(gen)
 	}
 }
 
@@ -48,8 +52,9 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 // may wait to gather with theirs). Without a stream the requests fail at once, and a watcher is
 // started if none runs and no backoff is due (the retry timer's message may have been dropped
 // by a full mailbox). A panic in SendMsg (user code runs there: gRPC stats handlers) fails the
-// requests, not the goroutine that sends.
-func (a *actorState) sendAll(rs []request, asBatch bool) {
+// requests, not the goroutine that sends. Afterwards it may ask for a read receipt; own says
+// whether this is the node's own goroutine, which may wait for the network (receipt.go).
+func (a *actorState) sendAll(rs []request, asBatch, own bool) {
 	ctx := a.node.ctx
 	admitted := rs[:0] // filtered in place: admitted never passes the request it looks at
 	next := 0          // rs[next:] are not through the filter yet
@@ -114,4 +119,7 @@ func (a *actorState) sendAll(rs []request, asBatch bool) {
 		}
 	}
 	finished = true
+	if len(admitted) > 0 {
+		a.askReceipt(own)
+	}
 }

@@ -11,8 +11,8 @@
 //     as one batch when the stream batches, batch.go), and events (stream opened, stream
 //     broken, retry). A caller that finds the token free and the mailbox empty does not even
 //     queue its request: it sends it at once. It never waits for the network: what could (the
-//     first connection attempt, a request the stream may not have room for) it hands, with the
-//     token, to
+//     first connection attempt, a request the stream may not have room for, by what replies
+//     and read receipts (receipt.go) show the server has read) it hands, with the token, to
 //   - the node's own goroutine, which runs what is handed to it, runs the mailbox of a stream
 //     that batches while several calls are in progress (woken by each sender, so that their
 //     requests gather into batches, a lone one as a batch of one so that the server may gather

@@ -77,10 +77,16 @@ type NodeActor struct {
 	// before batchGen.
 	batchGen  atomic.Uint64
 	peerLimit atomic.Int64
+	// receiptGen is the stream generation whose server confirmed read receipts, and receipt
+	// the receipt request last sent, whose answer the stream's receiver looks for
+	// (receipt.go).
+	receiptGen atomic.Uint64
+	receipt    atomic.Pointer[receiptRequest]
 
 	// The run token and its bookkeeping (run_token.go).
 	runMu    sync.Mutex   // held by whoever acts as the node's actor
 	readMark atomic.Int64 // the stream offset up to which the server has read (replies show it)
+	handOffs atomic.Int64 // how often a holder handed the token to the node's goroutine
 	// maxSend is the largest message gRPC will send on the node's stream (0: no limit we
 	// know of), read from the stream's call options when it opens (limits.go).
 	maxSend atomic.Int64

@@ -31,9 +31,10 @@ import (
 // hung node would stall a call that others could answer. So such a holder hands the token, with
 // the messages it took and cannot run without waiting, to the node's own goroutine (run):
 // the first connection attempt, and requests when the stream may not have room. gRPC's
-// SendMsg waits once the server stops reading (flow control); a reply to a request shows that
-// the server read everything sent before it on the stream, and while fewer than inlineWindow
-// bytes were sent after that, the stream's flow-control window (at least 64 KiB) has room.
+// SendMsg waits once the server stops reading (flow control); a reply to a request (or the
+// answer to a read-receipt request, receipt.go) shows that the server read everything sent
+// before it on the stream, and while fewer than inlineWindow bytes were sent after that, the
+// stream's flow-control window (at least 64 KiB) has room.
 
 // inlineWindow bounds the bytes the server may not yet have read when a holder other than the
 // node's own goroutine sends.
@@ -83,7 +84,7 @@ func (n *NodeActor) sendNow(m nodeMsg) bool {
 		n.runMu.Unlock()
 		return false
 	}
-	n.state.runOne(m)
+	n.state.runOne(m, false)
 	if n.mailbox.Len() > 0 && !n.state.runMailbox(false) {
 		return true // the node's own goroutine has the token now
 	}
@@ -230,7 +231,7 @@ func (a *actorState) runMailbox(own bool) bool {
 		}
 		// On the node's own goroutine other calls are in flight (kick), so even a lone
 		// request goes as a batch: the server may then gather its reply with theirs.
-		a.sendAll(batch, own && batching)
+		a.sendAll(batch, own && batching, own)
 		clear(batch)
 		a.batchBuf = batch[:0]
 		if hasNext && !a.runMessages([]nodeMsg{next}, own) {
@@ -298,21 +299,21 @@ func (a *actorState) runMessages(ms []nodeMsg, own bool) bool {
 			a.handOff(ms[i:])
 			return false
 		}
-		a.runOne(m)
+		a.runOne(m, own)
 	}
 	return true
 }
 
 // runOne runs m, turning a panic (user code runs here: a per-node metadata function, gRPC
 // interceptors and stats handlers, logger cores) into the failure of m's request.
-func (a *actorState) runOne(m nodeMsg) {
+func (a *actorState) runOne(m nodeMsg, own bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.onPanic(m, &actor.PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
 	if m.kind == msgRequest {
-		a.sendAll([]request{m.req}, false)
+		a.sendAll([]request{m.req}, false, own)
 		return
 	}
 	a.handle(a.node.ctx, m)
@@ -332,6 +333,7 @@ func (a *actorState) mayWait(m nodeMsg) bool {
 
 // handOff gives ms and the token to the node's goroutine.
 func (a *actorState) handOff(ms []nodeMsg) {
+	a.node.handOffs.Add(1)
 	a.node.handoff <- ms // never full: only the token's holder hands off, once
 }
 

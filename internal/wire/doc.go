@@ -11,7 +11,9 @@
 //	                   repeated MetadataEntry Entry = 4; }
 //	message MetadataEntry { string Key = 1; string Value = 2; }
 //
-// which is what Gorums peers of versions 0.7 to 0.11 speak. The metadata is encoded and decoded
+// which is what Gorums peers of versions 0.7 to 0.11 speak. Two extensions, each negotiated per
+// stream, are spoken between peers of this version only: batched frames (batch.go) and read
+// receipts (receipt.go). The metadata is encoded and decoded
 // by hand with protowire: it is on every message's path, and the hand-written code is both
 // faster and strict about malformed input.
 //
