@@ -79,7 +79,8 @@ func oneWay[Req proto.Message](ctx context.Context, c Configuration, method stri
 	if o.noSendWaiting {
 		r.mode = failFull
 	}
-	cl := startCall[Req, Req, struct{}](ctx, c, r, nil, nil)
+	var cl call[Req, Req, struct{}] // on the stack: nothing the nodes hold points into it
+	cl.begin(ctx, c, r, nil, nil)
 	cl.returns = returnsNone
 	if !o.noSendWaiting {
 		_, _ = cl.collect(nil)
