@@ -12,8 +12,5 @@ func (n *NodeActor) Unread() int64 {
 	return n.state.sentBytes - n.readMark.Load()
 }
 
-// ReceiptAfter and InlineWindow are the read-receipt and inline-send thresholds.
-const (
-	ReceiptAfter = receiptAfter
-	InlineWindow = inlineWindow
-)
+// ReceiptAfter is how many bytes may go out unshown before the node asks for a read receipt.
+const ReceiptAfter = receiptAfter
