@@ -79,8 +79,7 @@ func oneWay[Req proto.Message](ctx context.Context, c Configuration, method stri
 	if o.noSendWaiting {
 		r.mode = failFull
 	}
-	var cl call[Req, Req, struct{}] // on the stack: nothing the nodes hold points into it
-	cl.begin(ctx, c, r, nil, nil)
+	cl := startCall[Req, Req, struct{}](ctx, c, r, nil, nil)
 	cl.returns = returnsNone
 	if !o.noSendWaiting {
 		_, _ = cl.collect(nil)
