@@ -33,6 +33,7 @@ var clientAllocBounds = []struct {
 	{"quorum call", 3, 32, 39, 2400}, // 29 allocations, 2160 bytes per call; 35-36 allocations under -race
 	{"quorum call", 5, 49, 61, 3400}, // 45, 3160; 56-57
 	{"ordered RPC", 1, 20, 22, 1400}, // 17, 1200; 19
+	{"multicast", 3, 15, 17, 1500},   // 13, 1230-1300; 15
 }
 
 const allocServerEnv = "GORUMS_ALLOC_TEST_SERVERS"
@@ -111,7 +112,8 @@ func startAllocServers(t *testing.T, n int) []string {
 	}
 }
 
-// The client side of a quorum call and of an ordered RPC allocates no more than it does now.
+// The client side of a quorum call, an ordered RPC and a multicast allocates no more than it
+// does now.
 func TestClientAllocations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process")
@@ -130,9 +132,13 @@ func TestClientAllocations(t *testing.T) {
 			call := func() {
 				var out *benchpb.Echo
 				var err error
-				if tc.name == "ordered RPC" {
+				switch tc.name {
+				case "multicast":
+					c.cfg.Multicast(ctx, in)
+					out = in
+				case "ordered RPC":
 					out, err = c.cfg.Nodes()[0].RPC(ctx, in)
-				} else {
+				default:
 					out, err = c.cfg.QC(ctx, in)
 				}
 				if err != nil || out.GetSeq() != 1 {

@@ -65,7 +65,8 @@ type actorState struct {
 	// sentBytes counts the bytes put on the node's streams, all streams together; with the
 	// node's readMark it tells whether an inline send surely has room (run_token.go).
 	sentBytes int64
-	batchBuf  []request // reused by runMailbox
+	batchBuf  []request  // reused by runMailbox
+	oneBuf    [1]nodeMsg // reused by one
 	// receiptAt is the stream offset after the last receipt request (receipt.go), and
 	// receipts counts them, for their message IDs.
 	receiptAt int64

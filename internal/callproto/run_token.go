@@ -179,6 +179,7 @@ func (a *actorState) runHandedOff(ms []nodeMsg) {
 			a.reject(m, actor.ErrStopped)
 		}
 	}
+	clear(ms) // it may be the holders' buffer (one): hold no request
 	for {
 		a.runMailbox(true)
 		a.node.runMu.Unlock()
@@ -203,7 +204,7 @@ func (a *actorState) runMailbox(own bool) bool {
 			return true
 		}
 		if m.kind != msgRequest || !own && a.mayWait(m) {
-			if !a.runMessages([]nodeMsg{m}, own) {
+			if !a.runMessages(a.one(m), own) {
 				return false
 			}
 			continue
@@ -234,7 +235,7 @@ func (a *actorState) runMailbox(own bool) bool {
 		a.sendAll(batch, own && batching, own)
 		clear(batch)
 		a.batchBuf = batch[:0]
-		if hasNext && !a.runMessages([]nodeMsg{next}, own) {
+		if hasNext && !a.runMessages(a.one(next), own) {
 			return false
 		}
 	}
@@ -289,6 +290,14 @@ func (a *actorState) gather(batch []request) (_ []request, next nodeMsg, hasNext
 		batch, size = append(batch, m.req), grown
 	}
 	return batch, nodeMsg{}, false
+}
+
+// one is m as a slice of one message, in the holder's reusable buffer: runMessages may hand it
+// to the node's goroutine, which is through with it before it lets the token go, and only the
+// token's holder fills the buffer.
+func (a *actorState) one(m nodeMsg) []nodeMsg {
+	a.oneBuf[0] = m
+	return a.oneBuf[:]
 }
 
 // runMessages runs ms in order, containing panics. Unless own, it hands the rest and the token
