@@ -46,21 +46,23 @@ func (a *actorState) askReceipt(own bool) {
 	a.sentBytes += int64(len(f.Bytes))
 	a.receiptAt = a.sentBytes
 	a.node.receipt.Store(&receiptRequest{id: a.receipts | wire.ReceiptIDBit, offset: a.sentBytes})
-	if err := a.sendReceipt(f); err != nil {
-		a.sendFailed(a.node.ctx, err)
-	}
+	a.sendReceipt(f)
 }
 
-// sendReceipt sends f, turning a panic in SendMsg (user code runs there: gRPC interceptors and
-// stats handlers) into a log line: no call is concerned, and the next send asks again.
-func (a *actorState) sendReceipt(f *wire.Frame) (err error) {
+// sendReceipt sends f; if that fails, the stream is broken. It turns a panic into a log line
+// (user code runs in SendMsg, gRPC interceptors and stats handlers, and in the per-node metadata
+// function of the connection watcher that a broken stream starts): no call is concerned, the
+// next send asks again, and a node left without a stream starts a watcher with its next request.
+func (a *actorState) sendReceipt(f *wire.Frame) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.receiptAt = 0
 			a.node.log.Error("node actor recovered from a panic while asking for a read receipt", logfield.Error(&actor.PanicError{Value: p, Stack: debug.Stack()}))
 		}
 	}()
-	return a.stream.SendMsg(f)
+	if err := a.stream.SendMsg(f); err != nil {
+		a.sendFailed(a.node.ctx, err)
+	}
 }
 
 // receiptAnswered records the answer to receipt request id: if it is the last one sent, the

@@ -1,14 +1,19 @@
 package callproto_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/quorumcall/gorums/internal/callproto"
@@ -189,4 +194,73 @@ func TestBlockedStreamDoesNotHoldCallers(t *testing.T) {
 		}
 		c.Finish(true)
 	}
+}
+
+// failFirstReceipt is a client stream whose first receipt request fails as on a stream the
+// server has ended.
+type failFirstReceipt struct {
+	grpc.ClientStream
+	failed *atomic.Bool
+}
+
+func (s failFirstReceipt) SendMsg(m any) error {
+	if f, ok := m.(*wire.Frame); ok && bytes.Contains(f.Bytes, []byte(wire.ReceiptMethod)) && s.failed.CompareAndSwap(false, true) {
+		return io.EOF
+	}
+	return s.ClientStream.SendMsg(m)
+}
+
+// A receipt request that fails breaks the stream as a request would, and the reconnect runs
+// user code (the per-node metadata function); a panic there is contained on the node's own
+// goroutine too, and the node lives on.
+func TestFailedReceiptRequestContainsPanic(t *testing.T) {
+	ts := startServer(t)
+	ts.srv.RegisterHandler(dropMethod, server.OneWayHandler(func(_ server.ServerCtx, _ *wrapperspb.StringValue) {}))
+	var mdCalls atomic.Int32
+	var failed atomic.Bool
+	rt := &callproto.Runtime{Logger: zap.NewNop()}
+	n := startNode(t, ts.addr, func(c *callproto.Config) {
+		c.Batching = true
+		c.Runtime = rt
+		c.PerNodeMD = func(uint32) metadata.MD {
+			if mdCalls.Add(1) > 1 {
+				panic("per-node metadata unavailable on reconnect")
+			}
+			return nil
+		}
+		c.DialOpts = append(c.DialOpts, grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn,
+			method string, streamer grpc.Streamer, opts ...grpc.CallOption,
+		) (grpc.ClientStream, error) {
+			s, err := streamer(ctx, desc, cc, method, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return failFirstReceipt{ClientStream: s, failed: &failed}, nil
+		}))
+	})
+	ctx := testCtx(t)
+	send(t, ctx, n, echoMethod, "connected").wait(t)
+	// Another call in progress: on a stream that batches, the node's own goroutine sends.
+	other := callproto.NewCall(ctx, &rt.IDs, callproto.OneWay, 1)
+	t.Cleanup(func() { other.Finish(true) })
+	for i := 0; i < 1000 && !failed.Load(); i++ {
+		c := callproto.NewCall(ctx, &rt.IDs, callproto.OneWay, 1)
+		if err := c.Enqueue(0, n, frameOf(t, c, dropMethod, oneWayPayload), true); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Next()
+		c.Finish(true)
+	}
+	if !failed.Load() {
+		t.Fatal("no receipt request was sent")
+	}
+	waitFor(t, "the reconnect to ask for metadata", func() bool { return mdCalls.Load() >= 2 })
+	// The node lives on: a request fails fast (no stream), and another reconnect is tried.
+	r := send(t, ctx, n, echoMethod, "after").wait(t)
+	if r.Err == nil && r.Status == nil {
+		if got := decode(t, r); got != "echo after" {
+			t.Fatalf("reply %q", got)
+		}
+	}
+	waitFor(t, "another reconnect attempt", func() bool { return mdCalls.Load() >= 3 })
 }
