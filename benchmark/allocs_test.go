@@ -33,7 +33,7 @@ var clientAllocBounds = []struct {
 	{"quorum call", 3, 32, 39, 2400}, // 29 allocations, 2160 bytes per call; 35-36 allocations under -race
 	{"quorum call", 5, 49, 61, 3400}, // 45, 3160; 56-57
 	{"ordered RPC", 1, 20, 22, 1400}, // 17, 1200; 19
-	{"multicast", 3, 15, 17, 1500},   // 13, 1230-1300; 15
+	{"multicast", 3, 11, 13, 1400},   // 10, 920-1170; 12
 }
 
 const allocServerEnv = "GORUMS_ALLOC_TEST_SERVERS"

@@ -201,7 +201,7 @@ func (c *call[Req, Resp, Out]) collect(onBetter func(Out, int)) (Out, error) {
 		// A one-way call has no quorum to reach: it succeeded if every message went out.
 		ok := c.err == nil && (c.t.qf != nil || c.t.lqf != nil || len(c.t.errs) == 0)
 		fields := []zap.Field{logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.Quorum(ok),
-			logfield.Replies(len(c.t.replies)), logfield.Errors(len(c.t.errs)), logfield.Latency(time.Since(c.start))}
+			logfield.Replies(c.t.replyCount()), logfield.Errors(len(c.t.errs)), logfield.Latency(time.Since(c.start))}
 		if c.err != nil {
 			fields = append(fields, logfield.Error(c.err))
 		}
@@ -237,9 +237,9 @@ func (c *call[Req, Resp, Out]) loop(onBetter func(Out, int)) (out Out, err error
 			c.trace(r.NodeID, rerr)
 			if rerr != nil {
 				c.repliedWithStatus = r.Status != nil
-				done, decision = c.t.fail(r.NodeID, rerr)
+				done, decision = c.t.fail(r.Index, r.NodeID, rerr)
 			} else {
-				better, done, decision = c.t.reply(r.NodeID, resp)
+				better, done, decision = c.t.reply(r.Index, r.NodeID, resp)
 			}
 			if done {
 				return c.t.out, decision
@@ -360,7 +360,7 @@ func (c *call[Req, Resp, Out]) returnAtOnce() {
 	c.h.Returned()
 	c.h.Release()
 	for _, r := range failures {
-		c.t.fail(r.NodeID, r.Err) // for the interceptors' outcome
+		c.t.fail(r.Index, r.NodeID, r.Err) // for the interceptors' outcome
 		c.trace(r.NodeID, r.Err)
 		if ce := c.log.Check(zap.WarnLevel, "one-way message dropped"); ce != nil {
 			ce.Write(logfield.Method(c.method), logfield.MsgID(c.msgID), logfield.NodeID(r.NodeID), logfield.Error(r.Err))
@@ -404,7 +404,7 @@ func (c *call[Req, Resp, Out]) tellOutcome() {
 	if len(c.outcomes) == 0 {
 		return
 	}
-	o := manager.CallOutcome{Replies: len(c.t.replies), Latency: time.Since(c.start), Err: c.err}
+	o := manager.CallOutcome{Replies: c.t.replyCount(), Latency: time.Since(c.start), Err: c.err}
 	if c.queuedOnly {
 		o.Replies = c.t.expected - len(c.t.errs) // queued; the call does not wait to hear more
 	}

@@ -30,6 +30,9 @@ func WithNoSendWaiting() CallOption {
 }
 
 func getCallOptions(opts []CallOption) callOptions {
+	if len(opts) == 0 {
+		return callOptions{} // without the allocation that handing &o to an option costs
+	}
 	var o callOptions
 	for _, opt := range opts {
 		if opt != nil {

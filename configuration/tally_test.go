@@ -147,6 +147,16 @@ func TestTally(t *testing.T) {
 			after:  []outcome{waiting, waiting, {done: true}},
 		},
 		{
+			name: "one-way: a node counts once: taken twice", expected: 2,
+			events: []event{reply(1, 0), reply(1, 0), reply(2, 0)},
+			after:  []outcome{waiting, waiting, {done: true}},
+		},
+		{
+			name: "one-way: a node counts once: taken, then failed", expected: 2,
+			events: []event{reply(1, 0), failure(1), failure(2)},
+			after:  []outcome{waiting, waiting, {done: true}},
+		},
+		{
 			name: "no nodes asked", expected: 0, qf: atLeast(1),
 			events: []event{failure(1)}, // a stray event: ignored once done
 			after:  []outcome{{done: true, incomplete: true}},
@@ -160,9 +170,9 @@ func TestTally(t *testing.T) {
 				var got outcome
 				var err error
 				if ev.fail {
-					got.done, err = tl.fail(ev.node, fmt.Errorf("node %d down", ev.node))
+					got.done, err = tl.fail(int32(ev.node-1), ev.node, fmt.Errorf("node %d down", ev.node))
 				} else {
-					got.better, got.done, err = tl.reply(ev.node, ev.value)
+					got.better, got.done, err = tl.reply(int32(ev.node-1), ev.node, ev.value)
 				}
 				got.incomplete = errors.Is(err, ErrIncomplete)
 				if err != nil && !got.incomplete {
@@ -190,8 +200,8 @@ func TestTallyQuorumFunctionSeesRequestAndReplies(t *testing.T) {
 		saw, seen = in, r
 		return 0, false
 	}, nil)
-	tl.reply(7, 1)
-	tl.reply(8, 2)
+	tl.reply(0, 7, 1)
+	tl.reply(1, 8, 2)
 	if saw != "the request" || len(seen) != 2 || seen[7] != 1 || seen[8] != 2 {
 		t.Fatalf("qf got %q, %v", saw, seen)
 	}
@@ -200,8 +210,8 @@ func TestTallyQuorumFunctionSeesRequestAndReplies(t *testing.T) {
 func TestTallyAbort(t *testing.T) {
 	var tl tally[string, int, int]
 	tl.init("in", 3, false, atLeast(3), nil)
-	tl.reply(1, 1)
-	tl.fail(2, errors.New("down"))
+	tl.reply(0, 1, 1)
+	tl.fail(1, 2, errors.New("down"))
 	err := tl.abort(context.DeadlineExceeded)
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrIncomplete) {
 		t.Fatalf("abort: %v", err)
@@ -209,5 +219,25 @@ func TestTallyAbort(t *testing.T) {
 	var qcErr QuorumCallError
 	if !errors.As(err, &qcErr) || qcErr.ReplyCount != 1 || len(qcErr.Errors) != 1 || qcErr.Errors[0].NodeID != 2 {
 		t.Fatalf("abort: %+v", qcErr)
+	}
+}
+
+// A one-way call on more nodes than its tally has bits for counts them by ID, each once.
+func TestTallyOneWayOnManyNodes(t *testing.T) {
+	const n = maxSentBits + 6
+	var tl tally[string, int, int]
+	tl.init("in", n, false, nil, nil)
+	for i := range n {
+		if _, done, _ := tl.reply(int32(i), uint32(100+i), 0); done != (i == n-1) {
+			t.Fatalf("node %d of %d: done %v", i+1, n, done)
+		}
+		if i == n-2 {
+			if _, done, _ := tl.reply(int32(i), uint32(100+i), 0); done {
+				t.Fatalf("a node that was heard from twice counted twice")
+			}
+		}
+	}
+	if got := tl.replyCount(); got != n {
+		t.Fatalf("%d nodes counted, want %d", got, n)
 	}
 }
