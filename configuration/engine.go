@@ -119,7 +119,7 @@ func (c *call[Req, Resp, Out]) begin(ctx context.Context, cfg Configuration, r r
 		return
 	}
 	frames, asked := c.frames(ctx, r)
-	c.t.init(r.in, asked, r.kind == callproto.Stream, qf, lqf)
+	c.t.init(r.in, asked, n, r.kind == callproto.Stream, qf, lqf)
 	if asked == 0 {
 		c.done, c.err = true, incompleteError(0, 0, nil)
 		if qf == nil && lqf == nil {

@@ -15,7 +15,7 @@ import "math/bits"
 //     (unary) or failed (stream: its nodes may always send more) without it: incomplete;
 //   - without a quorum function (one-way calls) the call is done once every node answered.
 //
-// Nodes are named by ID and by their index in the call (below the number of nodes asked).
+// Nodes are named by ID and by their index in the call's configuration.
 type tally[Req, Resp, Out any] struct {
 	in       Req
 	qf       func(Req, map[uint32]Resp) (Out, bool)
@@ -36,11 +36,13 @@ type tally[Req, Resp, Out any] struct {
 // maxSentBits is how many nodes a one-way call's tally counts in its bits.
 const maxSentBits = 64
 
-func (t *tally[Req, Resp, Out]) init(in Req, expected int, stream bool,
+// init readies t for a call that asked expected nodes, whose indices are below indices (the
+// call's configuration size: per-node arguments may skip some of its nodes).
+func (t *tally[Req, Resp, Out]) init(in Req, expected, indices int, stream bool,
 	qf func(Req, map[uint32]Resp) (Out, bool), lqf func(Req, map[uint32]Resp) (Out, int, bool),
 ) {
 	*t = tally[Req, Resp, Out]{in: in, qf: qf, lqf: lqf, expected: expected, stream: stream}
-	if qf != nil || lqf != nil || expected > maxSentBits {
+	if qf != nil || lqf != nil || indices > maxSentBits {
 		// A hint of at most 8, a map's first group: a quorum function usually decides with
 		// some of the replies, and a larger hint allocates room for every node at once.
 		t.replies = make(map[uint32]Resp, min(expected, 8))

@@ -165,7 +165,7 @@ func TestTally(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var tl tally[string, int, int]
-			tl.init("in", tt.expected, tt.stream, tt.qf, tt.lqf)
+			tl.init("in", tt.expected, tt.expected, tt.stream, tt.qf, tt.lqf)
 			for i, ev := range tt.events {
 				var got outcome
 				var err error
@@ -196,7 +196,7 @@ func TestTallyQuorumFunctionSeesRequestAndReplies(t *testing.T) {
 	var tl tally[string, int, int]
 	var saw string
 	var seen map[uint32]int
-	tl.init("the request", 2, false, func(in string, r map[uint32]int) (int, bool) {
+	tl.init("the request", 2, 2, false, func(in string, r map[uint32]int) (int, bool) {
 		saw, seen = in, r
 		return 0, false
 	}, nil)
@@ -209,7 +209,7 @@ func TestTallyQuorumFunctionSeesRequestAndReplies(t *testing.T) {
 
 func TestTallyAbort(t *testing.T) {
 	var tl tally[string, int, int]
-	tl.init("in", 3, false, atLeast(3), nil)
+	tl.init("in", 3, 3, false, atLeast(3), nil)
 	tl.reply(0, 1, 1)
 	tl.fail(1, 2, errors.New("down"))
 	err := tl.abort(context.DeadlineExceeded)
@@ -226,7 +226,7 @@ func TestTallyAbort(t *testing.T) {
 func TestTallyOneWayOnManyNodes(t *testing.T) {
 	const n = maxSentBits + 6
 	var tl tally[string, int, int]
-	tl.init("in", n, false, nil, nil)
+	tl.init("in", n, n, false, nil, nil)
 	for i := range n {
 		if _, done, _ := tl.reply(int32(i), uint32(100+i), 0); done != (i == n-1) {
 			t.Fatalf("node %d of %d: done %v", i+1, n, done)
@@ -239,5 +239,21 @@ func TestTallyOneWayOnManyNodes(t *testing.T) {
 	}
 	if got := tl.replyCount(); got != n {
 		t.Fatalf("%d nodes counted, want %d", got, n)
+	}
+}
+
+// A one-way call with per-node arguments may ask fewer nodes than its configuration has, at
+// indices up to the configuration's size: each counts, also beyond the tally's bits.
+func TestTallyOneWaySkippedNodes(t *testing.T) {
+	const nodes, skipped = maxSentBits + 6, 10
+	var tl tally[string, int, int]
+	tl.init("in", nodes-skipped, nodes, false, nil, nil)
+	for i := skipped; i < nodes; i++ {
+		if _, done, _ := tl.reply(int32(i), uint32(100+i), 0); done != (i == nodes-1) {
+			t.Fatalf("node at index %d: done %v", i, done)
+		}
+	}
+	if got := tl.replyCount(); got != nodes-skipped {
+		t.Fatalf("%d nodes counted, want %d", got, nodes-skipped)
 	}
 }

@@ -141,9 +141,11 @@ func (n *NodeActor) run() {
 				n.state.runHandedOff(nil)
 			}
 		case <-n.ctx.Done():
-			for _, m := range n.takeToken() {
+			handed := n.takeToken()
+			for _, m := range handed {
 				n.state.reject(m, actor.ErrStopped)
 			}
+			clear(handed) // it may be the holders' buffer (one)
 			n.state.stop()
 			n.mailbox.Stop(n.state.reject)
 			n.runMu.Unlock()
@@ -207,6 +209,7 @@ func (a *actorState) runMailbox(own bool) bool {
 			if !a.runMessages(a.one(m), own) {
 				return false
 			}
+			a.oneBuf[0] = nodeMsg{} // hold no request
 			continue
 		}
 		batch = append(a.batchBuf[:0], m.req)
@@ -235,8 +238,11 @@ func (a *actorState) runMailbox(own bool) bool {
 		a.sendAll(batch, own && batching, own)
 		clear(batch)
 		a.batchBuf = batch[:0]
-		if hasNext && !a.runMessages(a.one(next), own) {
-			return false
+		if hasNext {
+			if !a.runMessages(a.one(next), own) {
+				return false
+			}
+			a.oneBuf[0] = nodeMsg{}
 		}
 	}
 }
