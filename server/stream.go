@@ -67,7 +67,7 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 	md, _ := metadata.FromIncomingContext(s.ctx)
 	var header metadata.MD
 	batches := false
-	if announcedBatching(md) {
+	if wire.AnnouncedBatching(md) {
 		// The client said how large a message it accepts; a larger reply would end its stream.
 		s.replyLimit = wire.MinLimit(s.replyLimit, wire.ParseBatchLimit(md))
 		if !srv.opts.noBatching {
@@ -92,13 +92,6 @@ func newStream(srv *Server, ss grpc.ServerStream) *stream {
 		}
 	}
 	return s
-}
-
-// announcedBatching reports whether the client announced batched frames on its stream (md is
-// the stream's incoming metadata).
-func announcedBatching(md metadata.MD) bool {
-	v := md.Get(wire.BatchKey)
-	return len(v) > 0 && v[0] == wire.BatchVersion
 }
 
 // write puts encoded replies on the stream, several as one batch, and gives their pooled

@@ -86,6 +86,7 @@ type actorState struct {
 	retry       *time.Timer
 }
 
+// handle runs an event message; requests do not come here (runOne sends them).
 func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 	if a.first != nil {
 		select {
@@ -95,8 +96,6 @@ func (a *actorState) handle(ctx context.Context, m nodeMsg) {
 		}
 	}
 	switch m.kind {
-	case msgRequest:
-		a.sendAll([]request{m.req}, false, false)
 	case msgStart:
 		if a.conn == nil {
 			a.attempted = true // requests fail fast with errNoConnect

@@ -38,7 +38,7 @@ func (n *NodeActor) readConfirmation(gen uint64, header func() (metadata.MD, err
 	if err != nil {
 		return // the stream broke: RecvMsg says how
 	}
-	if v := md.Get(wire.BatchKey); batching && len(v) > 0 && v[0] == wire.BatchVersion {
+	if batching && wire.AnnouncedBatching(md) {
 		n.peerLimit.Store(int64(wire.ParseBatchLimit(md)))
 		n.batchGen.Store(gen)
 	}

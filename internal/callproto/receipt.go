@@ -38,11 +38,11 @@ func (a *actorState) askReceipt(own bool) {
 	if a.stream == nil || a.node.receiptGen.Load() != a.gen || a.sentBytes-read < receiptAfter || a.receiptAt > read {
 		return
 	}
-	a.receipts++
-	f := wire.EncodeReceiptRequest(a.receipts)
+	f := wire.EncodeReceiptRequest(a.receipts + 1)
 	if !own && !a.roomFor(len(f.Bytes)) {
 		return // the node's goroutine asks when it sends next
 	}
+	a.receipts++
 	a.sentBytes += int64(len(f.Bytes))
 	a.receiptAt = a.sentBytes
 	a.node.receipt.Store(&receiptRequest{id: a.receipts | wire.ReceiptIDBit, offset: a.sentBytes})

@@ -186,7 +186,11 @@ func TestBlockedStreamDoesNotHoldCallers(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("a caller's goroutine is stuck sending to a blocked stream")
 	}
-	<-entered
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("the blocking handler never started")
+	}
 	unblock() // the handlers return; the node's goroutine sends the rest
 	for _, c := range calls {
 		if rs, err := c.Next(); err != nil || len(rs) != 1 || rs[0].Err != nil {

@@ -58,6 +58,13 @@ func ParseBatchLimit(md metadata.MD) int {
 	return n
 }
 
+// AnnouncedBatching reports whether md (a stream's metadata or a server's response header)
+// carries the batching pair.
+func AnnouncedBatching(md metadata.MD) bool {
+	v := md.Get(BatchKey)
+	return len(v) > 0 && v[0] == BatchVersion
+}
+
 // FormatBatchLimit is the BatchLimitKey value of a receive limit.
 func FormatBatchLimit(limit int) string { return strconv.Itoa(limit) }
 

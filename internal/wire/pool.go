@@ -117,9 +117,10 @@ func FrameFootprint(size int) int {
 
 // Encode frames an envelope around msg into f, ready to be sent on one stream or many and
 // never to be changed: from PooledFrameMin bytes on into a buffer of the package's pool, else
-// into a new buffer (EncodeSmallInto puts a small one into storage of the caller's). A pooled frame's buffer goes back to the pool once gRPC has written every
-// send of it and Done has been called; call Done once the frame will not be sent again (for
-// other frames Done does nothing). The counted buffer gRPC takes is made here, before the
+// into a new buffer (EncodeSmallInto puts a small one into storage of the caller's). A pooled
+// frame's buffer goes back to the pool once gRPC has written every send of it and Done has
+// been called; call Done once the frame will not be sent again (for other frames Done does
+// nothing). The counted buffer gRPC takes is made here, before the
 // frame can be shared, so that sends from many goroutines only read the frame.
 func (f *Frame) Encode(id uint64, method string, st *spb.Status, entries []Entry, msg proto.Message) error {
 	e, err := newEnvelope(id, method, st, entries, msg)
